@@ -1,0 +1,157 @@
+"""Assets: agency + design + format -> `Asset` (bytes plus metadata: kind, design, size, sha256, alt
+text, sources). Builders for each kind live here; `kit` and `batch` only call them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw
+
+from .agencies import Agency
+from .designs import Design, Window, load_design, default_design
+from .errors import NetralError
+from .pack import Pack
+from .render import render_design
+from .writers import encode_image, rasterize, writer_for, write_pdf
+
+# The window mask is drawn this many times larger and reduced, for a clean anti-aliased edge.
+MASK_SUPERSAMPLE = 4
+
+
+@dataclass
+class Asset:
+    name: str  # file name inside the kit folder
+    kind: str
+    design: str
+    format: str
+    data: bytes = field(repr=False)
+    size: dict  # {"px": [w, h]} or {"mm": [w, h]}
+    alt: str = ""
+    sources: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def file_format(self) -> str:
+        return Path(self.name).suffix.lstrip(".").lower()
+
+    def manifest_entry(self) -> dict:
+        return {
+            "path": self.name,
+            "kind": self.kind,
+            "design": self.design,
+            "format": self.file_format,
+            "variant": self.format,
+            "size": self.size,
+            "sha256": self.sha256,
+            "bytes": len(self.data),
+            "alt": self.alt,
+            "sources": self.sources,
+            "findings": [str(f) for f in self.findings],
+        }
+
+
+def window_mask(window: Window, size: tuple[int, int]) -> Image.Image:
+    """An L-mode mask: 255 inside the photo window, 0 outside, anti-aliased at the edge."""
+    s = MASK_SUPERSAMPLE
+    big = Image.new("L", (size[0] * s, size[1] * s), 0)
+    draw = ImageDraw.Draw(big)
+    box = [window.x * s, window.y * s, (window.x + window.width) * s - 1, (window.y + window.height) * s - 1]
+    if window.shape == "circle":
+        draw.ellipse(box, fill=255)
+    elif window.shape == "rect":
+        draw.rounded_rectangle(box, radius=window.radius * s, fill=255)
+    else:
+        raise NetralError(f"Bentuk jendela '{window.shape}' tidak dikenal (circle atau rect).")
+    return big.resize(size, Image.Resampling.BOX)
+
+
+def _size_of(rendered, ext: str) -> dict:
+    fmt = rendered.fmt
+    if ext == ".pdf" and fmt.is_print:
+        return {"mm": list(fmt.mm)}
+    if ext == ".pdf":
+        return {"pt": [round(fmt.width * 0.75, 2), round(fmt.height * 0.75, 2)]}
+    return {"px": [round(fmt.width), round(fmt.height)]}
+
+
+def frame_image(pack: Pack, agency: Agency, design: Design, fmt: str = "square") -> Image.Image:
+    """The twibbon frame as RGBA: transparent in the photo window, opaque elsewhere."""
+    rendered = render_design(pack, design, fmt, agency)
+    image = rasterize(rendered, transparent=True)
+    window = design.window(fmt)
+    if window is None:
+        raise NetralError(f"Desain twibbon {design.name} tidak punya [window] di design.toml.")
+    # The frame's own artwork leaves the window open; the mask makes it exactly transparent (alpha 0)
+    # with an edge that matches the geometry photo framing uses.
+    alpha = ImageChops.multiply(image.getchannel("A"), ImageChops.invert(window_mask(window, image.size)))
+    image.putalpha(alpha)
+    return image
+
+
+def twibbon_alt(pack: Pack, agency: Agency, design: Design) -> str:
+    window = design.window()
+    shape = "bundar" if window and window.shape == "circle" else "persegi"
+    return (
+        f"Bingkai twibbon {pack.name} dengan jendela foto {shape} di tengah, nama "
+        f"{agency.name}, slogan \"{pack.slogan}\", dan tagar {' '.join(pack.hashtags)}."
+    )
+
+
+def build_twibbon(pack: Pack, agency: Agency, design: str | None = None, ext: str = ".png",
+                  fmt: str = "square") -> Asset:
+    d = load_design(pack, "twibbon", design) if design else default_design(pack, "twibbon")
+    if ext not in (".png", ".webp"):
+        raise NetralError("Twibbon butuh latar transparan: simpan sebagai .png atau .webp.")
+    image = frame_image(pack, agency, d, fmt)
+    return Asset(
+        name=f"twibbon-{d.name}{'-' + fmt if fmt != 'square' else ''}{ext}",
+        kind="twibbon",
+        design=d.name,
+        format=fmt,
+        data=encode_image(image, ext),
+        size={"px": list(image.size)},
+        alt=twibbon_alt(pack, agency, d),
+    )
+
+
+def poster_alt(pack: Pack, agency: Agency, design: Design, rendered) -> str:
+    template = design.meta.get("alt", "Poster {campaign} dari {agency}.")
+    figures = "; ".join(
+        f"{s['label']} {s['period']}: {s['value']:,}".replace(",", ".") for s in rendered.sources
+    )
+    text = template.format(campaign=pack.name, agency=agency.name, slogan=pack.slogan)
+    return f"{text} Angka: {figures}." if figures else text
+
+
+def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str = "feed",
+                 ext: str = ".png", print_marks: bool = False, extra: dict | None = None) -> Asset:
+    d = load_design(pack, "poster", design) if design else default_design(pack, "poster")
+    f = d.format(fmt)
+    if f.is_print and ext != ".pdf":
+        raise NetralError(f"Format cetak {fmt} hanya sebagai PDF: pakai -o NAMA.pdf.")
+    if print_marks and not f.is_print:
+        raise NetralError(f"--print hanya untuk format cetak (a4, a3), bukan {fmt}.")
+    rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)
+    ext, writer = writer_for(f"x{ext}")
+    alt = poster_alt(pack, agency, d, rendered)
+    if ext == ".pdf":
+        data = write_pdf(rendered, metadata={"title": f"{d.title} — {agency.name}", "lang": "id"})
+    else:
+        data = writer(rendered)
+    return Asset(
+        name=f"poster-{d.name}-{fmt}{ext}",
+        kind="poster",
+        design=d.name,
+        format=fmt,
+        data=data,
+        size=_size_of(rendered, ext),
+        alt=alt,
+        sources=rendered.sources,
+    )

@@ -1,0 +1,93 @@
+"""Writers: a rendered document -> bytes of one format, chosen by file extension.
+
+PDF comes from WeasyPrint; PNG, JPEG and WebP from pypdfium2 rasterizing that PDF and Pillow encoding
+it. Writers never import each other; `WRITERS` is the one table that maps an extension to a writer.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .errors import NetralError
+
+JPEG_QUALITY = 90
+WEBP_QUALITY = 88
+
+
+def write_pdf(rendered, **options) -> bytes:
+    """Vector PDF at the format's real size (paper formats are scaled from the layout canvas)."""
+    meta = rendered.document.metadata
+    for key, value in options.pop("metadata", {}).items():
+        setattr(meta, key, value)
+    return rendered.document.write_pdf(zoom=rendered.fmt.zoom, **options)
+
+
+def rasterize(rendered, width_px: int | None = None, transparent: bool = False):
+    """First page -> Pillow image, `width_px` wide (default: the layout canvas width)."""
+    import pypdfium2 as pdfium
+
+    pdf_bytes = rendered.document.write_pdf()  # layout px map 1:1 to 0.75 pt, no zoom
+    pdf = pdfium.PdfDocument(pdf_bytes)
+    try:
+        page = pdf[0]
+        width_pt = page.get_width()
+        target = width_px or round(rendered.fmt.width)
+        scale = target / width_pt
+        fill = (0, 0, 0, 0) if transparent else (255, 255, 255, 255)
+        bitmap = page.render(scale=scale, fill_color=fill, may_draw_forms=False)
+        image = bitmap.to_pil()
+        expected = (target, round(rendered.fmt.height * target / rendered.fmt.width))
+        if image.size != expected:
+            # pdfium rounds the page size up on some scales; crop the stray row or column
+            image = image.crop((0, 0, *expected))
+        return image.convert("RGBA" if transparent else "RGB")
+    finally:
+        pdf.close()
+
+
+def encode_image(image, ext: str) -> bytes:
+    out = io.BytesIO()
+    if ext == ".png":
+        image.save(out, "PNG", optimize=False, compress_level=6)
+    elif ext in (".jpg", ".jpeg"):
+        image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    elif ext == ".webp":
+        image.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
+    else:
+        raise NetralError(f"Format gambar '{ext}' tidak didukung.")
+    return out.getvalue()
+
+
+def _raster_writer(ext: str, alpha: bool):
+    def write(rendered, image=None, **_options) -> bytes:
+        if image is None:
+            image = rasterize(rendered, transparent=alpha)
+        return encode_image(image, ext)
+
+    write.__name__ = f"write_{ext.lstrip('.')}"
+    return write
+
+
+write_png = _raster_writer(".png", alpha=True)
+write_jpeg = _raster_writer(".jpg", alpha=False)
+write_webp = _raster_writer(".webp", alpha=True)
+
+WRITERS = {
+    ".pdf": write_pdf,
+    ".png": write_png,
+    ".jpg": write_jpeg,
+    ".jpeg": write_jpeg,
+    ".webp": write_webp,
+}
+
+
+def writer_for(path: str | Path):
+    ext = Path(path).suffix.lower()
+    try:
+        return ext, WRITERS[ext]
+    except KeyError:
+        raise NetralError(
+            f"Ekstensi '{ext or '(kosong)'}' tidak dikenal untuk {path}. "
+            f"Pakai salah satu: {', '.join(sorted(WRITERS))} (atau .svg untuk logo)."
+        ) from None
