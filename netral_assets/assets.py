@@ -11,11 +11,11 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw
 
 from .agencies import Agency
-from .designs import Design, Window, load_design, default_design
+from .designs import Design, Window, default_design, load_design
 from .errors import NetralError
 from .pack import Pack
 from .render import render_design
-from .writers import encode_image, rasterize, writer_for, write_pdf
+from .writers import encode_image, rasterize, write_pdf, writer_for
 
 # The window mask is drawn this many times larger and reduced, for a clean anti-aliased edge.
 MASK_SUPERSAMPLE = 4
@@ -85,6 +85,7 @@ def frame_image(pack: Pack, agency: Agency, design: Design, fmt: str = "square")
     """The twibbon frame as RGBA: transparent in the photo window, opaque elsewhere."""
     rendered = render_design(pack, design, fmt, agency)
     image = rasterize(rendered, transparent=True)
+    image.info["findings"] = rendered.findings
     window = design.window(fmt)
     if window is None:
         raise NetralError(f"Desain twibbon {design.name} tidak punya [window] di design.toml.")
@@ -118,6 +119,7 @@ def build_twibbon(pack: Pack, agency: Agency, design: str | None = None, ext: st
         data=encode_image(image, ext),
         size={"px": list(image.size)},
         alt=twibbon_alt(pack, agency, d),
+        findings=image.info.get("findings", []),
     )
 
 
@@ -154,4 +156,5 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
         size=_size_of(rendered, ext),
         alt=alt,
         sources=rendered.sources,
+        findings=rendered.findings,
     )

@@ -118,10 +118,10 @@ class Design:
         spec = self.meta.get("override", {}).get(fmt, {}).get("window") or self.meta.get("window")
         return Window(**spec) if spec else None
 
-    def setting(self, fmt: str, key: str, default=None):
-        """A per-format design setting, falling back to the design-wide one."""
-        over = self.meta.get("override", {}).get(fmt, {})
-        return over.get(key, self.meta.get(key, default))
+    def settings(self, fmt: str) -> dict:
+        """The design's `[settings]`, with the format's `[override.<fmt>.settings]` on top."""
+        over = self.meta.get("override", {}).get(fmt, {}).get("settings", {})
+        return {**self.meta.get("settings", {}), **over}
 
 
 def load_design(pack: Pack, kind: str, name: str) -> Design:

@@ -20,7 +20,7 @@ def _locale() -> Locale:
     return Locale.parse(LOCALE)
 
 
-def format_number(value: int | float) -> str:
+def format_number(value: float) -> str:
     """1678 -> '1.678'; 12.5 -> '12,5'."""
     return format_decimal(value, locale=_locale())
 

@@ -194,6 +194,7 @@ def build_context(
         "fit": fit_boxes(pack, design, fmt.name, texts),
         "fmt": fmt,
         "design": design.meta,
+        "settings": design.settings(fmt.name),
         "window": design.window(fmt.name),
         "stat": stats,
         "mark": _inline_svg(pack.find("brand", logo_dir + "mark.svg")),
@@ -214,6 +215,7 @@ class Rendered:
     fmt: Format
     sources: list[dict]
     print_marks: bool = False
+    findings: list = field(default_factory=list)
 
 
 def render_design(
@@ -246,7 +248,12 @@ def render_design(
     document = HTML(string=html, base_url=base, url_fetcher=make_url_fetcher(pack.roots())).render(
         stylesheets=[CSS(string=page_css)], font_config=_font_config()
     )
-    return Rendered(document, design, fmt, stats_sources(ctx), print_marks)
+    rendered = Rendered(document, design, fmt, stats_sources(ctx), print_marks)
+    # Every render is checked: overflow, collisions and type too small to read.
+    from .preflight import check_document
+
+    rendered.findings = check_document(rendered)
+    return rendered
 
 
 def stats_sources(ctx: dict) -> list[dict]:

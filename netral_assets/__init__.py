@@ -1,0 +1,30 @@
+"""netral-assets: campaign materials for ASN PILIH NETRAL, rendered for any Indonesian government agency.
+
+The public API is what `__all__` names; every other module is internal.
+"""
+
+__version__ = "0.1.0"
+
+from .agencies import Agency, custom_agency, load_registry
+from .assets import Asset, build_poster, build_twibbon, frame_image
+from .designs import list_designs, load_design
+from .errors import NetralError
+from .kit import build_kit_assets, write_kit
+from .pack import load_pack
+
+__all__ = [
+    "Agency",
+    "Asset",
+    "NetralError",
+    "__version__",
+    "build_kit_assets",
+    "build_poster",
+    "build_twibbon",
+    "custom_agency",
+    "frame_image",
+    "list_designs",
+    "load_design",
+    "load_pack",
+    "load_registry",
+    "write_kit",
+]

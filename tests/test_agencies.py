@@ -1,0 +1,76 @@
+import csv
+
+import pytest
+
+from netral_assets.agencies import load_registry
+from netral_assets.errors import NetralError
+
+
+def test_registry_counts(registry):
+    levels = [a.level for a in registry]
+    assert levels.count("provinsi") == 38
+    assert levels.count("kabkota") == 514
+    assert levels.count("pusat") >= 70
+    assert len({a.slug for a in registry}) == len(registry)
+
+
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("34.04", "Pemerintah Kabupaten Sleman"),
+        ("kabupaten-sleman", "Pemerintah Kabupaten Sleman"),
+        ("Kabupaten Sleman", "Pemerintah Kabupaten Sleman"),
+        ("Pemerintah Kota Yogyakarta", "Pemerintah Kota Yogyakarta"),
+        ("32", "Pemerintah Provinsi Jawa Barat"),
+        ("31", "Pemerintah Provinsi DKI Jakarta"),
+        ("31.71", "Pemerintah Kota Administrasi Jakarta Pusat"),
+        ("31.01", "Pemerintah Kabupaten Administrasi Kepulauan Seribu"),
+        ("11", "Pemerintah Aceh"),
+        ("KemenPANRB", "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi"),
+        ("bkn", "Badan Kepegawaian Negara"),
+    ],
+)
+def test_find_by_code_slug_or_name(registry, query, name):
+    assert registry.find(query).name == name
+
+
+def test_regency_knows_its_province(registry):
+    sleman = registry.find("34.04")
+    assert sleman.level == "kabkota"
+    assert registry.find(sleman.province).code == "34"
+
+
+def test_near_miss_suggests(registry):
+    with pytest.raises(NetralError) as err:
+        registry.find("slemen")
+    assert "Kabupaten Sleman (34.04)" in str(err.value)
+
+
+def test_ambiguous_name_lists_candidates(registry):
+    with pytest.raises(NetralError) as err:
+        registry.find("Bandung")
+    assert "Kota Bandung" in str(err.value) and "Kabupaten Bandung" in str(err.value)
+
+
+def test_kasn_is_not_a_current_agency(registry):
+    assert not registry.search("Komisi Aparatur Sipil Negara")
+
+
+def test_user_csv_adds_units(tmp_path):
+    path = tmp_path / "units.csv"
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "short_name", "province", "email"])
+        w.writerow(["Badan Kepegawaian Daerah Kabupaten Sleman", "BKD Sleman", "34", "bkd@slemankab.go.id"])
+    registry = load_registry(path)
+    unit = registry.find("BKD Sleman")
+    assert unit.name == "Badan Kepegawaian Daerah Kabupaten Sleman"
+    assert unit.level == "custom" and unit.province == registry.find("34").slug
+    assert unit.contact == {"email": "bkd@slemankab.go.id"}
+
+
+def test_user_csv_without_name_column_is_refused(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("nama\nBKD\n")
+    with pytest.raises(NetralError, match="kolom 'name'"):
+        load_registry(path)
