@@ -8,6 +8,7 @@ from `templates/logo/lockup/design.toml`.
 
 from __future__ import annotations
 
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -31,7 +32,7 @@ MARK_PNG_SIZES = (512, 1024)
 
 @cache
 def _font(path: Path):
-    tt = TTFont(path)
+    tt = TTFont(io.BytesIO(path.read_bytes()))  # in memory: the cached font holds no open file
     blob = hb.Blob.from_file_path(str(path))
     return tt, hb.Font(hb.Face(blob)), tt["head"].unitsPerEm
 
@@ -147,13 +148,14 @@ def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", 
     from .writers import encode_image, rasterize, write_pdf
 
     out = []
-    pieces = [("logo-mark", mark_svg(pack), "mark", f"Tanda kampanye {pack.name}: lencana waterpas "
-               "biru tua dengan gelembung merah bertanda centang tepat di tengah.")]
+    mark_alt = (f"Tanda kampanye {pack.name}: lencana waterpas biru tua dengan gelembung merah "
+                "bertanda centang tepat di tengah.")
+    pieces = [("logo-mark", mark_svg(pack), "mark", mark_alt)]
     if agency is not None:
         for layout in ("horizontal", "stacked"):
-            pieces.append((f"logo-{layout}", lockup_svg(pack, agency, layout), layout,
-                           f"Logo {pack.name} {'mendatar' if layout == 'horizontal' else 'bersusun'} "
-                           f"dengan nama {agency.name}."))
+            shape = "mendatar" if layout == "horizontal" else "bersusun"
+            alt = f"Logo {pack.name} {shape} dengan nama {agency.name}."
+            pieces.append((f"logo-{layout}", lockup_svg(pack, agency, layout), layout, alt))
     for stem, svg, variant, alt in pieces:
         vb = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
         width, height = float(vb[1]), float(vb[2])

@@ -66,11 +66,11 @@ def _font_config():
 
 @cache
 def _font_info(path: Path) -> tuple[str, int, str]:
-    font = TTFont(path, lazy=True)
-    name = font["name"]
-    family = name.getDebugName(16) or name.getDebugName(1)
-    style = "italic" if font["OS/2"].fsSelection & 1 else "normal"
-    return family, font["OS/2"].usWeightClass, style
+    with TTFont(path, lazy=True) as font:
+        name = font["name"]
+        family = name.getDebugName(16) or name.getDebugName(1)
+        style = "italic" if font["OS/2"].fsSelection & 1 else "normal"
+        return family, font["OS/2"].usWeightClass, style
 
 
 def font_faces(pack: Pack) -> list[tuple[str, int, str, Path]]:

@@ -1,0 +1,51 @@
+"""Every registry name fits every design box, in every format (the DESIGN promise)."""
+
+from pathlib import Path
+
+import pytest
+
+from netral_assets.designs import list_designs
+from netral_assets.fitting import Box, fit_text
+from netral_assets.render import font_file
+
+
+def test_every_registry_name_fits_every_design(pack, registry):
+    checked = 0
+    for design in list_designs(pack):
+        for fmt in design.formats:
+            for box_name, box in design.boxes(fmt).items():
+                if box_name != "agency":
+                    continue
+                font = font_file(pack, box.weight)
+                for agency in registry:
+                    fit = fit_text(agency.name, font, box)
+                    assert box.min_size <= fit.size <= box.max_size
+                    assert len(fit.lines) <= box.max_lines
+                    assert fit.size * fit.line_height * len(fit.lines) <= box.height + 0.01
+                    assert " ".join(fit.lines) == " ".join(agency.name.split())
+                    checked += 1
+    assert checked > 600 * 5
+
+
+def test_fitter_balances_lines_and_prefers_larger_type(pack):
+    font = font_file(pack, 800)
+    box = Box(width=900, height=120, max_size=60, min_size=20, max_lines=2)
+    short = fit_text("Pemerintah Kota Batu", font, box)
+    assert short.lines == ("Pemerintah Kota Batu",) and short.size == 60
+    long = fit_text("Kementerian Koordinator Bidang Pembangunan Manusia dan Kebudayaan", font, box)
+    assert len(long.lines) == 2
+    a, b = (len(line) for line in long.lines)
+    assert abs(a - b) < 12  # balanced, not greedy
+
+
+def test_text_that_cannot_fit_is_refused_with_advice(pack):
+    from netral_assets.errors import NetralError
+
+    box = Box(width=200, height=30, max_size=30, min_size=24, max_lines=1)
+    with pytest.raises(NetralError, match="short_name"):
+        fit_text("Kementerian Koordinator Bidang Pembangunan Manusia dan Kebudayaan", font_file(pack, 800), box)
+
+
+def test_font_files_exist(pack):
+    for weight in (400, 600, 700, 800):
+        assert Path(font_file(pack, weight)).is_file()
