@@ -1,0 +1,30 @@
+"""First benchmark of each asset kind, warm process, one core: median ms per asset.
+
+Run: .venv/bin/python benchmarks/bench_assets.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import median_ms, pin_one_core, report  # noqa: E402
+
+from netral_assets import build_poster, build_twibbon, load_pack, load_registry  # noqa: E402
+from netral_assets.logo import build_logo_assets  # noqa: E402
+
+
+def main() -> None:
+    pin_one_core()
+    pack, registry = load_pack(), load_registry()
+    agency = registry.find("34.04")
+    report("twibbon bundar 1080x1080 PNG", median_ms(lambda: build_twibbon(pack, agency, "bundar")))
+    report("logo set (mark + 2 lockups, SVG/PNG/PDF)", median_ms(lambda: build_logo_assets(pack, agency), runs=7))
+    report("poster feed JPEG", median_ms(lambda: build_poster(pack, agency, "larangan", "feed", ".jpg")), 80)
+    report("poster A4 PDF", median_ms(lambda: build_poster(pack, agency, "larangan", "a4", ".pdf")), 60)
+
+
+if __name__ == "__main__":
+    main()

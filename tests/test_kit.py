@@ -1,0 +1,49 @@
+import hashlib
+import json
+
+from PIL import Image
+
+from netral_assets.kit import KitOptions, write_kit
+
+
+def test_kit_writes_every_file_with_manifest_and_caption(pack, sleman, tmp_path):
+    folder = write_kit(pack, sleman, tmp_path)
+    assert folder == tmp_path / "kabupaten-sleman"
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["agency"]["name"] == "Pemerintah Kabupaten Sleman"
+    files = manifest["files"]
+    kinds = {f["kind"] for f in files}
+    assert kinds >= {"twibbon", "logo", "poster"}
+    for entry in files:
+        data = (folder / entry["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert entry["alt"], entry["path"]
+        assert entry["findings"] == []
+        assert entry["format"] in {"png", "jpg", "pdf", "svg"}
+        assert entry["size"]
+        if entry["format"] == "png":
+            with Image.open(folder / entry["path"]) as image:
+                assert list(image.size) == entry["size"]["px"]
+    names = {f["path"] for f in files}
+    assert {"twibbon-bundar.png", "twibbon-kotak.png", "logo-mark.svg", "logo-horizontal.pdf"} <= names
+    assert any(n.endswith("-feed.jpg") for n in names) and any(n.endswith("-feed.png") for n in names)
+    caption = (folder / "caption.txt").read_text("utf-8")
+    assert "Pemerintah Kabupaten Sleman" in caption
+    assert "#ASNPilihNetral" in caption and "#NetralitasASN" in caption
+    assert "https://www.lapor.go.id" in caption
+    # no temporary files left behind
+    assert not list(folder.glob(".*.part"))
+
+
+def test_kit_only_selected_parts(pack, registry, tmp_path):
+    folder = write_kit(pack, registry.find("71.71"), tmp_path, KitOptions(only=("logo",)))
+    files = json.loads((folder / "manifest.json").read_text("utf-8"))["files"]
+    assert {f["kind"] for f in files} == {"logo"}
+
+
+def test_figures_on_assets_carry_their_sources_in_the_manifest(pack, sleman, tmp_path):
+    folder = write_kit(pack, sleman, tmp_path)
+    files = json.loads((folder / "manifest.json").read_text("utf-8"))["files"]
+    for entry in files:
+        for source in entry["sources"]:
+            assert source["source_title"] and source["as_of"] and source["body"]
