@@ -140,7 +140,7 @@ class Registry:
                 # "slemen" should find "Kabupaten Sleman": compare with the name without its prefix
                 tail = re.sub(r"^(kabupaten|kota|provinsi)( administrasi)? ", "", key)
                 keys.setdefault(tail, a)
-        close = difflib.get_close_matches(norm, list(keys), n=limit * 3, cutoff=0.6)
+        close = difflib.get_close_matches(norm, list(keys), n=limit * 3, cutoff=0.72)
         result: list[Agency] = []
         for key in close:
             if keys[key] not in result:
