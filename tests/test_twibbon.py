@@ -53,3 +53,22 @@ def test_frame_is_transparent_inside_window_and_opaque_outside(pack, registry, f
 def test_twibbon_refuses_formats_without_transparency(pack, sleman):
     with pytest.raises(NetralError, match="transparan"):
         build_twibbon(pack, sleman, None, ".jpg")
+
+
+def test_pegawai_design_prints_a_person_and_falls_back_to_the_slogan(pack, registry):
+    from conftest import pdftotext  # noqa: F401  (keeps the helper import style uniform)
+    from netral_assets.designs import load_design
+    from netral_assets.render import render_design
+
+    design = load_design(pack, "twibbon", "pegawai")
+    agency = registry.find("kemenko-pmk")
+    texts = {"name": "Dr. Siti Nurhaliza Rahmawati, S.H., M.Si.", "unit": "Biro Hukum dan Hubungan Masyarakat"}
+    for fmt in design.formats:
+        with_name = render_design(pack, design, fmt, agency, extra={"texts": texts})
+        assert with_name.findings == []
+        without = render_design(pack, design, fmt, agency)
+        assert without.findings == []
+    html_text = " ".join(
+        box.text for box in with_name.document.pages[0]._page_box.descendants() if hasattr(box, "text")
+    )
+    assert "Siti Nurhaliza" in html_text and pack.slogan not in html_text
