@@ -133,18 +133,27 @@ def poster_alt(pack: Pack, agency: Agency, design: Design, rendered) -> str:
 
 
 def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str = "feed",
-                 ext: str = ".png", print_marks: bool = False, extra: dict | None = None) -> Asset:
+                 ext: str = ".png", print_marks: bool = False, extra: dict | None = None,
+                 logo: str | Path | None = None) -> Asset:
+    """One poster; `logo` is the agency's own PNG/JPEG/SVG, shown in the footer instead of the mark."""
     d = load_design(pack, "poster", design) if design else default_design(pack, "poster")
     f = d.format(fmt)
     if f.is_print and ext != ".pdf":
         raise NetralError(f"Format cetak {fmt} hanya sebagai PDF: pakai -o NAMA.pdf.")
     if print_marks and not f.is_print:
         raise NetralError(f"--print hanya untuk format cetak (a4, a3), bukan {fmt}.")
+    if logo is not None:
+        from .agency_logo import load_agency_logo
+
+        extra = {**(extra or {}), "logo": load_agency_logo(logo)}
     rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)
     ext, writer = writer_for(f"x{ext}")
     alt = poster_alt(pack, agency, d, rendered)
     if ext == ".pdf":
-        data = write_pdf(rendered, metadata={"title": f"{d.title} — {agency.name}", "lang": "id"})
+        from .pdfboxes import print_boxes
+
+        options = {"finisher": print_boxes(f.zoom)} if print_marks else {}
+        data = write_pdf(rendered, metadata={"title": f"{d.title} — {agency.name}", "lang": "id"}, **options)
     else:
         data = writer(rendered)
     return Asset(

@@ -151,16 +151,20 @@ def logo(agency_query, brand_dir, agencies_csv, out_dir):
 @click.option("--format", "fmt", default="feed", show_default=True,
               help="square, feed, story, a4 atau a3 (a4/a3 sebagai PDF).")
 @click.option("--print", "print_marks", is_flag=True, help="PDF cetak: bleed 3 mm dan tanda potong.")
+@click.option("--logo", "logo", type=click.Path(dir_okay=False),
+              help="Logo instansi sendiri (PNG, JPEG atau SVG; persegi atau tegak paling baik), "
+                   "dipasang di kaki poster menggantikan tanda kampanye.")
 @click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False),
               help="Berkas keluaran; ekstensinya menentukan format (.png, .jpg, .webp, .pdf).")
 @force_option
 @_fail_cleanly
-def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, out, force):
+def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force):
     """Buat poster edukasi untuk satu instansi."""
     from .assets import build_poster
 
     pack, _, agency = _load(brand_dir, agencies_csv, agency_query)
-    asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks)
+    asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks,
+                         logo=logo)
     _write_asset(asset, Path(out), force)
 
 
@@ -232,7 +236,7 @@ def _register_command_modules() -> None:
     # Commands that live in their own modules (cli_<name>.py, each defining a click command <name>).
     import importlib
 
-    for name in ("frame", "check", "leaflet"):
+    for name in ("frame", "check", "leaflet", "serve", "batch"):
         try:
             module = importlib.import_module(f".cli_{name}", __package__)
         except ModuleNotFoundError as exc:

@@ -27,6 +27,7 @@ from .errors import NetralError
 from .fitting import Fit, fit_text
 from .formatting import format_date_id, format_number, format_percent_id
 from .pack import Pack
+from .qr import qr_svg
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,7 @@ def build_context(
         "settings": design.settings(fmt.name),
         "window": design.window(fmt.name),
         "stat": stats,
+        "qr": qr_svg,
         "mark": _inline_svg(pack.find("brand", logo_dir + "mark.svg")),
         "mark_reverse": _inline_svg(pack.find("brand", logo_dir + "mark-reverse.svg")),
         "fonts_css": Markup(_fonts_css(pack)),

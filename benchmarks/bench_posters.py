@@ -1,0 +1,165 @@
+"""Posters: our pipeline against a headless Chromium screenshot of the same HTML, warm, one core.
+
+Ours: agency -> template -> WeasyPrint layout -> preflight -> PDF -> pypdfium2 -> JPEG (feed), and
+agency -> ... -> A3 PDF. Theirs: the same template rendered to the same HTML, loaded into a page of an
+already running Chromium (Playwright, Debian's /usr/bin/chromium; no browser is downloaded), then
+`page.screenshot(type="jpeg")` and `page.pdf()`. Chromium inherits the one-core affinity, so both
+sides get the same CPU. Prints medians and the ratios.
+
+Run: .venv/bin/python benchmarks/bench_posters.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import median_ms, pin_one_core, report  # noqa: E402
+
+from netral_assets import build_poster, list_designs, load_pack, load_registry  # noqa: E402
+from netral_assets.designs import load_design  # noqa: E402
+from netral_assets.render import _environment, build_context  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+JPEG_QUALITY = 90  # the same quality our JPEG writer uses
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_seconds() -> float:
+    """CPU time (user + system) of this process and every live descendant: the Playwright driver and
+    all Chromium processes. On a shared machine wall time also counts waiting for the core; CPU time
+    is what each approach costs, whoever else is running."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)  # ppid
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    total, stack = 0.0, [os.getpid()]
+    while stack:
+        pid = stack.pop()
+        total += cpu.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def median_cpu_ms(func, runs: int, warmup: int = 2, clock=time.process_time) -> float:
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(runs):
+        c0 = clock()
+        func()
+        times.append((clock() - c0) * 1000)
+    return statistics.median(times)
+
+
+def poster_html(pack, agency, design_name: str, fmt_name: str) -> tuple[str, object]:
+    """The exact HTML our renderer gives WeasyPrint (no print marks)."""
+    design = load_design(pack, "poster", design_name)
+    fmt = design.format(fmt_name)
+    ctx = build_context(pack, design, fmt, agency)
+    html = _environment(tuple(pack.layers("templates"))).get_template(design.template_name).render(
+        **ctx, print_marks=False)
+    return html, fmt
+
+
+def bench_ours(pack, agency, designs, runs) -> tuple[dict, dict]:
+    wall, cpu = {}, {}
+    for d in designs:
+        for fmt_name, ext in (("feed", ".jpg"), ("a3", ".pdf")):
+            def render(d=d, fmt_name=fmt_name, ext=ext):
+                return build_poster(pack, agency, d, fmt_name, ext)
+
+            wall[(fmt_name, d)] = median_ms(render, runs=runs)
+            cpu[(fmt_name, d)] = median_cpu_ms(render, runs=runs)
+    return wall, cpu
+
+
+def bench_chromium(pack, agency, designs, runs) -> tuple[dict, dict] | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("Playwright tidak terpasang: .venv/bin/pip install playwright (tanpa mengunduh browser).")
+        return None
+    if not shutil.which(CHROMIUM):
+        print(f"{CHROMIUM} tidak ada: apt-get install -y chromium.")
+        return None
+    wall, cpu = {}, {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"],
+        )
+        page = browser.new_page()
+        for d in designs:
+            for fmt_name in ("feed", "a3"):
+                target = Path(tmp) / f"{d}-{fmt_name}.html"
+
+                def render(d=d, fmt_name=fmt_name, target=target):
+                    # Same work as ours from the agency on: template -> HTML -> layout -> bytes.
+                    html, fmt = poster_html(pack, agency, d, fmt_name)
+                    target.write_text(html, encoding="utf-8")
+                    page.set_viewport_size({"width": round(fmt.width), "height": round(fmt.height)})
+                    page.goto(target.as_uri(), wait_until="load")
+                    page.evaluate("document.fonts.ready.then(() => true)")
+                    if fmt.is_print:
+                        return page.pdf(width=f"{fmt.mm[0]}mm", height=f"{fmt.mm[1]}mm", print_background=True,
+                                        scale=fmt.mm[0] / 25.4 * 96 / fmt.width)
+                    return page.screenshot(type="jpeg", quality=JPEG_QUALITY)
+
+                wall[(fmt_name, d)] = median_ms(render, runs=runs)
+                cpu[(fmt_name, d)] = median_cpu_ms(render, runs=runs, clock=_tree_cpu_seconds)
+        browser.close()
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    pin_one_core()  # before Chromium starts, so its processes inherit the same single core
+    pack, registry = load_pack(), load_registry()
+    agency = registry.find("34.04")
+    designs = [d.name for d in list_designs(pack, "poster")]
+    ours_wall, ours_cpu = bench_ours(pack, agency, designs, args.runs)
+    theirs = bench_chromium(pack, agency, designs, args.runs)
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU = user+system time of every process involved")
+    for fmt_name, target, label in (("feed", 80, "feed JPEG"), ("a3", 60, "A3 PDF")):
+        for d in designs:
+            report(f"poster {d} {label}", ours_wall[(fmt_name, d)], target)
+            line = f"{'':<44} cpu    {ours_cpu[(fmt_name, d)]:8.1f} ms"
+            if theirs:
+                c_wall, c_cpu = theirs[0][(fmt_name, d)], theirs[1][(fmt_name, d)]
+                line += (f"   Chromium: median {c_wall:6.1f} ms, cpu {c_cpu:6.1f} ms"
+                         f"   ratio {c_wall / ours_wall[(fmt_name, d)]:3.1f}× (cpu {c_cpu / ours_cpu[(fmt_name, d)]:3.1f}×)")
+            print(line)
+    print()
+    for fmt_name, label in (("feed", "feed JPEG"), ("a3", "A3 PDF")):
+        o_w = statistics.median(ours_wall[(fmt_name, d)] for d in designs)
+        o_c = statistics.median(ours_cpu[(fmt_name, d)] for d in designs)
+        line = f"all designs, {label}: ours median {o_w:.1f} ms (cpu {o_c:.1f} ms)"
+        if theirs:
+            c_w = statistics.median(theirs[0][(fmt_name, d)] for d in designs)
+            c_c = statistics.median(theirs[1][(fmt_name, d)] for d in designs)
+            line += f", Chromium {c_w:.1f} ms (cpu {c_c:.1f} ms), ratio {c_w / o_w:.1f}× (cpu {c_c / o_c:.1f}×)"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

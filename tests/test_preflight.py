@@ -1,0 +1,293 @@
+"""Preflight catches each rule: designs broken on purpose live in a user pack made for the test
+(tmp/templates/poster/<name>/), rendered through the real pipeline; and `netral check` on files."""
+
+import hashlib
+import io
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from netral_assets import NetralError, build_poster, load_pack
+from netral_assets.cli import cli
+from netral_assets.preflight import RULES, check_file, contrast_ratio
+
+DESIGN_TOML = """\
+title = "Uji {name}"
+formats = ["square", "a4"]
+
+[settings]
+safe_top = 0
+safe_bottom = 0
+
+[fit.agency]
+width = 800
+height = 60
+max_size = 30
+min_size = 18
+max_lines = 2
+"""
+
+HEAD = """\
+{% import "base/macros.html.j2" as m with context %}
+<!doctype html><html lang="id"><head>{{ m.head("uji") }}
+<style>
+  body { width: {{ fmt.width }}px; height: {{ fmt.height }}px; background: #fff; position: relative; }
+  .agency { position: absolute; left: 60px; bottom: 60px; width: 800px; color: #12284C; font-weight: 800; }
+  STYLE
+</style></head><body>
+<div class="agency">{{ m.fitted("agency") }}</div>
+BODY
+</body></html>
+"""
+
+# Each broken design and the one rule it must trip. The last one is the control.
+BROKEN = {
+    "overflow": (
+        ".box { position: absolute; left: 60px; top: 100px; width: 300px; white-space: nowrap; font-size: 40px; }",
+        '<div class="box" data-box="judul">Teks yang jauh terlalu panjang untuk kotak ini</div>',
+    ),
+    "clipped": (
+        ".box { position: absolute; left: 1000px; top: 100px; width: 400px; font-size: 40px; }",
+        '<div class="box" data-box="judul">Terpotong di tepi</div>',
+    ),
+    "collision": (
+        ".a, .b { position: absolute; left: 60px; width: 600px; font-size: 40px; }"
+        " .a { top: 100px; } .b { top: 120px; }",
+        '<div class="a" data-box="judul">Judul</div><div class="b" data-box="isi">Isi bertumpuk</div>',
+    ),
+    # regression: a list grown over the sources line contains it completely; regions used to be
+    # treated as nested by geometry, which hid exactly this collision
+    "collision-contained": (
+        ".list { position: absolute; left: 60px; top: 100px; width: 900px; height: 700px; font-size: 30px; }"
+        " .src { position: absolute; left: 80px; top: 600px; width: 500px; font-size: 20px; }",
+        '<div class="list" data-box="daftar">Daftar yang memanjang</div><p class="src" data-box="sumber">Sumber</p>',
+    ),
+    "too-small": (
+        ".box { position: absolute; left: 60px; top: 100px; font-size: 11px; }",
+        '<div class="box" data-box="catatan">Catatan kaki yang terlalu kecil untuk dibaca di ponsel</div>',
+    ),
+    "contrast": (
+        ".box { position: absolute; left: 60px; top: 100px; font-size: 22px; color: #A0A8B8; }",
+        '<div class="box" data-box="isi">Abu-abu muda di atas putih</div>',
+    ),
+    "contrast-nested": (
+        # the nearest ancestor with a background decides: gold text on a pale panel inside a navy block
+        ".navy { position: absolute; left: 60px; top: 100px; width: 900px; padding: 40px; background: #12284C; }"
+        " .pale { background: #E4EAF4; padding: 20px; } .t { color: #F4C542; font-size: 30px; font-weight: 700; }",
+        '<div class="navy"><div class="pale" data-box="panel"><p class="t">Emas di atas kabut</p></div></div>',
+    ),
+    "contrast-gradient": (
+        # white text reads on the navy end of the gradient, not on the pale end
+        ".band { position: absolute; left: 60px; top: 100px; width: 900px; padding: 30px;"
+        " background: linear-gradient(to right, #12284C, #E4EAF4); } .band p { color: #FFFFFF; font-size: 30px; }",
+        '<div class="band" data-box="pita"><p>Putih di atas gradasi</p></div>',
+    ),
+    "unsourced": (
+        ".box { position: absolute; left: 60px; top: 100px; font-size: 60px; font-weight: 800; }",
+        '{% set f = stat("kasn-2023-terbukti") %}<div class="box" data-box="angka">{{ f.text }} pelanggaran</div>',
+    ),
+    "qr": (
+        ".code { position: absolute; left: 60px; top: 100px; width: 24px; height: 24px; }"
+        " .code svg { width: 24px; height: 24px; display: block; }",
+        '<div class="code">{{ qr("https://www.lapor.go.id") }}</div>',
+    ),
+    "qr-pale": (
+        ".code { position: absolute; left: 60px; top: 100px; width: 300px; height: 300px; }"
+        " .code svg { width: 300px; height: 300px; display: block; }",
+        '<div class="code">{{ qr("https://www.lapor.go.id", "#F2F2F2") }}</div>',
+    ),
+    "baik": (
+        ".box { position: absolute; left: 60px; top: 100px; width: 900px; font-size: 40px; color: #FFFFFF; }"
+        " .panel { position: absolute; left: 40px; top: 80px; width: 1000px; height: 520px; background: #12284C; }"
+        " .code { position: absolute; left: 60px; top: 200px; width: 300px; } .code svg { display: block; }"
+        " .src { position: absolute; left: 400px; top: 260px; font-size: 20px; color: #E4EAF4; }",
+        '<div class="panel"><div class="box" data-box="judul">Putih di atas biru tua</div>'
+        '<div class="code">{{ qr("https://www.lapor.go.id") }}</div>'
+        '{% set f = stat("kasn-2023-terbukti") %}<p class="src" data-box="sumber">{{ f.text }} · {{ f.source_line }}</p>'
+        "</div>",
+    ),
+}
+EXPECTED = {"contrast-nested": "contrast", "contrast-gradient": "contrast", "qr-pale": "qr", "collision-contained": "collision"}
+
+
+@pytest.fixture(scope="module")
+def broken_pack(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pack")
+    for name, (style, body) in BROKEN.items():
+        folder = root / "templates" / "poster" / f"uji-{name}"
+        folder.mkdir(parents=True)
+        (folder / "design.toml").write_text(DESIGN_TOML.format(name=name), "utf-8")
+        (folder / "template.html.j2").write_text(HEAD.replace("STYLE", style).replace("BODY", body), "utf-8")
+    return load_pack(root)
+
+
+@pytest.mark.parametrize("name", [n for n in BROKEN if n != "baik"])
+def test_preflight_catches_each_rule(broken_pack, sleman, name):
+    asset = build_poster(broken_pack, sleman, f"uji-{name}", "square", ".png")
+    rules = {f.rule for f in asset.findings}
+    expected = EXPECTED.get(name, name)
+    assert expected in rules, (name, [str(f) for f in asset.findings])
+    # one broken thing, one finding (the others must not fire on it)
+    assert rules == {expected}, [str(f) for f in asset.findings]
+    for finding in asset.findings:
+        assert finding.rule in RULES
+        assert finding.element and finding.message
+
+
+def test_a_correct_design_has_no_findings(broken_pack, sleman):
+    asset = build_poster(broken_pack, sleman, "uji-baik", "square", ".png")
+    assert asset.findings == []
+
+
+def test_findings_name_the_element_and_the_fix(broken_pack, sleman):
+    contrast = build_poster(broken_pack, sleman, "uji-contrast", "square", ".png").findings[0]
+    assert contrast.element == "isi"
+    assert "#A0A8B8" in contrast.message and "#FFFFFF" in contrast.message and "WCAG AA" in contrast.message
+    unsourced = build_poster(broken_pack, sleman, "uji-unsourced", "square", ".png").findings[0]
+    assert unsourced.element == "kasn-2023-terbukti"
+    assert "Sumber: KASN, 15 November 2023" in unsourced.message
+    qr = build_poster(broken_pack, sleman, "uji-qr", "square", ".png").findings[0]
+    assert "https://www.lapor.go.id" in qr.message
+
+
+def test_print_size_floor_is_in_points(broken_pack, sleman):
+    """11 px is too small on screen; on A4 (0,55 pt per layout px) it is 6 pt, under the 7 pt floor."""
+    asset = build_poster(broken_pack, sleman, "uji-too-small", "a4", ".pdf")
+    (finding,) = asset.findings
+    assert finding.rule == "too-small" and " pt " in finding.message
+
+
+def test_a_failing_render_is_reported_not_written(broken_pack, tmp_path):
+    out = tmp_path / "x.png"
+    runner = CliRunner()
+    brand = str(broken_pack.user_dir)
+    result = runner.invoke(cli, ["poster", "-a", "34.04", "--brand", brand, "-d", "uji-contrast",
+                                 "--format", "square", "-o", str(out)])
+    assert result.exit_code == 1 and "kontras" in result.output and not out.exists()
+    forced = runner.invoke(cli, ["poster", "-a", "34.04", "--brand", brand, "-d", "uji-contrast",
+                                 "--format", "square", "-o", str(out), "--force"])
+    assert forced.exit_code == 0 and out.exists()
+
+
+def test_a_figure_without_a_source_never_reaches_a_template(tmp_path, sleman):
+    """stat() refuses it, so no design can print it; preflight's own guard is the second line."""
+    (tmp_path / "statistics.toml").write_text(textwrap.dedent("""\
+        [[figures]]
+        id = "tanpa-sumber"
+        label = "Angka tanpa sumber"
+        value = 123
+        period = "2024"
+        as_of = 2024-01-01
+        body = "Entah"
+    """), "utf-8")
+    folder = tmp_path / "templates" / "poster" / "uji-tanpa-sumber"
+    folder.mkdir(parents=True)
+    (folder / "design.toml").write_text(DESIGN_TOML.format(name="tanpa-sumber"), "utf-8")
+    (folder / "template.html.j2").write_text(
+        HEAD.replace("STYLE", "").replace("BODY", '<p data-box="a">{{ stat("tanpa-sumber").text }}</p>'), "utf-8")
+    with pytest.raises(NetralError, match="tidak punya sumber"):
+        build_poster(load_pack(tmp_path), sleman, "uji-tanpa-sumber", "square", ".png")
+
+
+def test_preflight_guard_flags_a_sourceless_figure_record():
+    from types import SimpleNamespace
+
+    from netral_assets.preflight import _unsourced
+
+    rendered = SimpleNamespace(sources=[{"id": "x", "body": "KASN", "as_of": "2023-11-15", "source_title": None}])
+    page = SimpleNamespace(_page_box=SimpleNamespace(children=[]))
+    (finding,) = _unsourced(rendered, page)
+    assert finding.rule == "unsourced" and finding.element == "x"
+
+
+@pytest.mark.parametrize(
+    ("fg", "bg", "ratio"),
+    [((0, 0, 0), (1, 1, 1), 21.0), ((1, 1, 1), (1, 1, 1), 1.0), ((1, 1, 1), (0x12 / 255, 0x28 / 255, 0x4C / 255), 14.6)],
+)
+def test_contrast_ratio_matches_wcag(fg, bg, ratio):
+    assert contrast_ratio(fg, bg) == pytest.approx(ratio, abs=0.05)
+
+
+def test_brand_pairs_used_by_the_designs_pass_aa(pack):
+    colors = {k: tuple(int(v[i:i + 2], 16) / 255 for i in (1, 3, 5)) for k, v in pack.colors.items()}
+    for fg, bg, need in pack.config["contrast"]["pairs"]:
+        assert contrast_ratio(colors[fg], colors[bg]) >= need, (fg, bg)
+
+
+# -- netral check on files -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def written(pack, sleman, tmp_path_factory):
+    """A few posters written with a manifest.json, as `netral kit` would."""
+    folder = tmp_path_factory.mktemp("kit")
+    assets = [
+        build_poster(pack, sleman, "lapor", "feed", ".jpg"),
+        build_poster(pack, sleman, "statistik", "a4", ".pdf"),
+        build_poster(pack, sleman, "lapor", "a3", ".pdf", print_marks=True),
+    ]
+    for a in assets:
+        (folder / a.name).write_bytes(a.data)
+    manifest = {"files": [a.manifest_entry() for a in assets]}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+    return folder
+
+
+def test_check_passes_good_files_and_reads_what_it_can(written, pack):
+    reports = {p.name: check_file(p, pack) for p in written.iterdir()}
+    for name, report in reports.items():
+        assert report.ok, (name, [str(f) for f in report.findings])
+    facts = " ".join(reports["poster-lapor-a3.pdf"].facts)
+    assert "A3" in facts and "BleedBox 3.0 mm" in facts and "semua huruf tertanam" in facts
+    assert "kode QR: https://www.lapor.go.id" in facts
+    assert "kode QR: https://www.lapor.go.id" in " ".join(reports["poster-lapor-feed.jpg"].facts)
+    assert reports["manifest.json"].kind == "lewati"
+
+
+def test_check_reports_a_changed_file_and_recorded_findings(written, tmp_path):
+    folder = tmp_path / "kit"
+    folder.mkdir()
+    source = written / "poster-lapor-feed.jpg"
+    image = Image.open(source).convert("RGB")
+    # cover the QR code: the file no longer matches its manifest and its design's QR is gone
+    image.paste((255, 255, 255), (0, 300, 1080, 800))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    (folder / source.name).write_bytes(out.getvalue())
+    entry = json.loads((written / "manifest.json").read_text("utf-8"))["files"][0]
+    entry["findings"] = ["judul: teks keluar dari kotaknya"]
+    (folder / "manifest.json").write_text(json.dumps({"files": [entry]}), "utf-8")
+    report = check_file(folder / source.name, load_pack())
+    rules = {f.rule for f in report.findings}
+    assert rules == {"changed", "manifest", "qr"}
+    assert hashlib.sha256((folder / source.name).read_bytes()).hexdigest() != entry["sha256"]
+
+
+def test_check_flags_a_print_pdf_with_too_little_bleed(pack, sleman, tmp_path):
+    from netral_assets.designs import load_design
+    from netral_assets.pdfboxes import print_boxes
+    from netral_assets.render import render_design
+    from netral_assets.writers import write_pdf
+
+    rendered = render_design(pack, load_design(pack, "poster", "sanksi"), "a4", sleman, print_marks=True)
+    path = tmp_path / "sanksi-a4.pdf"
+    path.write_bytes(write_pdf(rendered, finisher=print_boxes(rendered.fmt.zoom, bleed_mm=1)))
+    report = check_file(path)
+    assert [f.rule for f in report.findings] == ["bleed"]
+    assert "1.0 mm" in report.findings[0].message
+
+
+def test_check_command_exit_codes_and_json(written, tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["check", *map(str, sorted(written.iterdir()))])
+    assert ok.exit_code == 0, ok.output
+    assert "4 berkas diperiksa, 0 dengan temuan." in ok.output
+    (tmp_path / "rusak.pdf").write_bytes(b"%PDF-1.7\nbukan pdf")
+    (tmp_path / "x.bin").write_bytes(b"\x00\x01")
+    bad = runner.invoke(cli, ["check", "--json", str(tmp_path / "rusak.pdf"), str(tmp_path / "x.bin")])
+    assert bad.exit_code == 1
+    rows = [json.loads(line) for line in bad.output.splitlines()]
+    assert [r["ok"] for r in rows] == [False, False]
+    assert {f["rule"] for r in rows for f in r["findings"]} == {"format"}
+    assert "Traceback" not in bad.output
