@@ -27,7 +27,8 @@ def rasterize(rendered, width_px: int | None = None, transparent: bool = False):
     """First page -> Pillow image, `width_px` wide (default: the layout canvas width)."""
     import pypdfium2 as pdfium
 
-    pdf_bytes = rendered.document.write_pdf()  # layout px map 1:1 to 0.75 pt, no zoom
+    # layout px map 1:1 to 0.75 pt, no zoom; this PDF is read once and thrown away, so skip compressing it
+    pdf_bytes = rendered.document.write_pdf(uncompressed_pdf=True)
     pdf = pdfium.PdfDocument(pdf_bytes)
     try:
         page = pdf[0]
@@ -51,7 +52,8 @@ def encode_image(image, ext: str) -> bytes:
     if ext == ".png":
         image.save(out, "PNG", optimize=False, compress_level=6)
     elif ext in (".jpg", ".jpeg"):
-        image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+        # baseline, no Huffman optimisation: a quarter of the encoding time for ~5% more bytes
+        image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY)
     elif ext == ".webp":
         image.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
     else:
