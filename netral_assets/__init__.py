@@ -18,6 +18,7 @@ __all__ = [
     "NetralError",
     "__version__",
     "build_kit_assets",
+    "build_leaflet",
     "build_poster",
     "build_twibbon",
     "custom_agency",

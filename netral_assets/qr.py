@@ -62,6 +62,7 @@ def qr_svg(url: str, color: str = "#0B1A33", background: str = "#FFFFFF") -> Mar
     return Markup(
         f'<svg class="qr" data-qr="{url_attr}" viewBox="0 0 {n} {n}" xmlns="http://www.w3.org/2000/svg" '
         f'role="img" aria-label="Kode QR: {url_attr}" shape-rendering="crispEdges">'
+        f"<title>Kode QR: {url_attr}</title>"  # alternative text for tagged PDF (PDF/UA)
         f'<rect width="{n}" height="{n}" fill="{escape(background)}"/>'
         f'<path fill="{escape(color)}" d="{_path(matrix)}"/></svg>'
     )

@@ -1,0 +1,176 @@
+"""Leaflets: warm process, one core; median time per leaflet and peak memory; beside it, headless
+Chromium printing the same HTML to PDF.
+
+Ours: agency -> template -> WeasyPrint layout -> preflight of every page -> tagged PDF/UA-1 (fonts
+subset, finisher for boxes and reading order) -> QR codes decoded back. Targets (issue 4): a trifold in
+≤ 300 ms median, peak memory ≤ 200 MB. Theirs: the same HTML in an already running Chromium
+(Playwright, Debian's /usr/bin/chromium), `page.pdf()` at the same paper size: layout and PDF only, no
+tags, no checks, so the ratio flatters Chromium.
+
+Run: .venv/bin/python benchmarks/bench_leaflet.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_posters import _tree_cpu_seconds  # noqa: E402  (CPU of this process and Chromium's)
+from common import median_ms, pin_one_core, report  # noqa: E402
+
+from netral_assets import load_pack, load_registry  # noqa: E402
+from netral_assets.designs import load_design  # noqa: E402
+from netral_assets.leaflet import PT_PER_MM, SLUG_MM, build_leaflet, contact_details, leaflet_qr  # noqa: E402
+from netral_assets.render import _environment, build_context  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+TARGET_MS = 300
+TARGET_MB = 200
+CONTACT = {
+    "address": "Jl. Panglima Sudirman No. 507, Kota Batu, Jawa Timur 65313",
+    "phone": "(0341) 512345",
+    "email": "humas@batukota.go.id",
+    "website": "batukota.go.id",
+}
+
+
+def median_cpu_ms(func, runs: int, warmup: int = 2, clock=time.process_time) -> float:
+    """CPU time (of this process, or with `clock` of a process tree): on a shared machine, wall time
+    also counts waiting for the core."""
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(runs):
+        c0 = clock()
+        func()
+        times.append((clock() - c0) * 1000)
+    return statistics.median(times)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def leaflet_html(pack, agency, variant: str) -> tuple[str, object]:
+    """The HTML our renderer gives WeasyPrint, with the page size it passes as a stylesheet."""
+    design = load_design(pack, "leaflet", variant)
+    fmt = design.format(design.formats[0])
+    px_per_mm = fmt.width / fmt.mm[0]
+    extra = {
+        "texts": {"contact_name": agency.name},
+        "contact": contact_details(agency, CONTACT),
+        "qr": leaflet_qr,
+        "font_family": pack.config["fonts"]["family"],
+        "unit": {"mm": px_per_mm, "pt": px_per_mm / PT_PER_MM, "bleed": 0, "slug": SLUG_MM * px_per_mm},
+    }
+    ctx = build_context(pack, design, fmt, agency, extra)
+    html = _environment(tuple(pack.layers("templates"))).get_template(design.template_name).render(**ctx, print_marks=False)
+    page = f"<style>@page {{ size: {fmt.width}px {fmt.height}px; margin: 0 }}</style>"
+    return html.replace("</head>", page + "</head>", 1), fmt
+
+
+def bench_chromium(pack, agency, runs: int) -> dict | None:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("Playwright tidak terpasang: .venv/bin/pip install playwright (tanpa mengunduh browser).")
+        return None
+    if not shutil.which(CHROMIUM):
+        print(f"{CHROMIUM} tidak ada: apt-get install -y chromium.")
+        return None
+    result = {}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"]
+        )
+        page = browser.new_page()
+        for variant in ("trifold", "single"):
+            target = Path(tmp) / f"{variant}.html"
+
+            def render(variant=variant, target=target):
+                html, fmt = leaflet_html(pack, agency, variant)
+                target.write_text(html, encoding="utf-8")
+                page.goto(target.as_uri(), wait_until="load")
+                page.evaluate("document.fonts.ready.then(() => true)")
+                return page.pdf(
+                    width=f"{fmt.mm[0]}mm",
+                    height=f"{fmt.mm[1]}mm",
+                    print_background=True,
+                    scale=fmt.mm[0] / 25.4 * 96 / fmt.width,
+                )
+
+            result[variant] = (median_ms(render, runs=runs), median_cpu_ms(render, runs=runs, clock=_tree_cpu_seconds))
+        browser.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--no-chromium", action="store_true", help="Skip the Chromium comparison.")
+    args = parser.parse_args()
+    pin_one_core()
+    pack, registry = load_pack(), load_registry()
+    agency = registry.find("Kota Batu")
+    build_leaflet(pack, agency, "trifold", contact=CONTACT)
+    rss_first = peak_rss_mb()
+
+    cases = {
+        "trifold": dict(variant="trifold"),
+        "trifold --print": dict(variant="trifold", print_marks=True),
+        "trifold --print --pdfa": dict(variant="trifold", print_marks=True, pdfa=True),
+        "single": dict(variant="single"),
+    }
+    wall, cpu = {}, {}
+    for name, options in cases.items():
+
+        def build(options=options):
+            return build_leaflet(pack, agency, contact=CONTACT, **options)
+
+        wall[name] = median_ms(build, runs=args.runs)
+        cpu[name] = median_cpu_ms(build, runs=args.runs)
+
+    # Python's own allocations for one more trifold (tracemalloc does not see Pango's or HarfBuzz's).
+    tracemalloc.start()
+    build_leaflet(pack, agency, "trifold", contact=CONTACT)
+    _, py_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = peak_rss_mb()
+
+    theirs = None if args.no_chromium else bench_chromium(pack, agency, args.runs)
+
+    print(
+        f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; one core pinned; "
+        f"{args.runs} runs after 2 warm-up runs; CPU = user+system time (Chromium: all its processes)"
+    )
+    for name in cases:
+        report(f"leaflet {name}", wall[name], TARGET_MS if name == "trifold" else None)
+        line = f"{'':<44} cpu    {cpu[name]:8.1f} ms"
+        variant = cases[name]["variant"]
+        if theirs and name in theirs:
+            c_wall, c_cpu = theirs[variant]
+            line += (
+                f"   Chromium page.pdf(): median {c_wall:6.1f} ms, cpu {c_cpu:6.1f} ms"
+                f"   ratio {c_wall / wall[name]:3.1f}× (cpu {c_cpu / cpu[name]:3.1f}×)"
+            )
+        print(line)
+    verdict = "ok" if rss <= TARGET_MB else f"OVER target {TARGET_MB} MB"
+    print(
+        f"{'peak memory (process RSS)':<44} {rss:8.1f} MB  {verdict}  "
+        f"(after the first trifold {rss_first:.1f} MB; Python allocations in one trifold "
+        f"{py_peak / 2**20:.1f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
