@@ -20,36 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import phone_photo_jpeg  # noqa: E402
 
 from netral_assets.framing import Frame, encode_framed, frame_photo  # noqa: E402
-
-
-def phone_photo(path: Path) -> None:
-    """4000×3000 stored sideways with orientation 6, textured like a real photo (a smooth synthetic
-    image would decode unrealistically fast), saved at quality 92 like a phone camera."""
-    width, height = 4000, 3000
-    noise = Image.effect_noise((width // 2, height // 2), 60).resize((width, height), Image.Resampling.BILINEAR)
-    base = Image.merge(
-        "RGB",
-        [
-            Image.linear_gradient("L").resize((width, height)),
-            Image.linear_gradient("L").rotate(90).resize((width, height)),
-            Image.radial_gradient("L").resize((width, height)),
-        ],
-    )
-    draw = ImageDraw.Draw(base)
-    for i in range(40):
-        x, y = (i * 977) % width, (i * 613) % height
-        draw.ellipse([x, y, x + 300 + i * 7, y + 200 + i * 5], fill=((i * 53) % 255, (i * 91) % 255, (i * 17) % 255))
-    photo = Image.blend(base.filter(ImageFilter.GaussianBlur(2)), Image.merge("RGB", [noise] * 3), 0.35)
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    exif[ExifTags.Base.Make] = "Benchmark"
-    photo.save(path, "JPEG", quality=92, exif=exif.tobytes())
 
 
 def naive_frame(photo: Path, frame: Frame) -> bytes:
@@ -130,7 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         photo = work / "phone.jpg"
-        phone_photo(photo)
+        photo.write_bytes(phone_photo_jpeg())
         frame = load_rendered_frame(work)
         print(f"photo: 4000×3000 JPEG, orientation 6, {photo.stat().st_size / 1e6:.1f} MB; frame 1080×1080")
 

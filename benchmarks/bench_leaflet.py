@@ -16,17 +16,14 @@ import argparse
 import os
 import resource
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_posters import _tree_cpu_seconds  # noqa: E402  (CPU of this process and Chromium's)
-from common import median_ms, pin_one_core, report  # noqa: E402
+from common import median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
 
 from netral_assets import load_pack, load_registry  # noqa: E402
 from netral_assets.designs import load_design  # noqa: E402
@@ -44,17 +41,6 @@ CONTACT = {
 }
 
 
-def median_cpu_ms(func, runs: int, warmup: int = 2, clock=time.process_time) -> float:
-    """CPU time (of this process, or with `clock` of a process tree): on a shared machine, wall time
-    also counts waiting for the core."""
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(runs):
-        c0 = clock()
-        func()
-        times.append((clock() - c0) * 1000)
-    return statistics.median(times)
 
 
 def peak_rss_mb() -> float:
@@ -109,7 +95,7 @@ def bench_chromium(pack, agency, runs: int) -> dict | None:
                     scale=fmt.mm[0] / 25.4 * 96 / fmt.width,
                 )
 
-            result[variant] = (median_ms(render, runs=runs), median_cpu_ms(render, runs=runs, clock=_tree_cpu_seconds))
+            result[variant] = (median_ms(render, runs=runs), median_cpu_ms(render, runs=runs, clock=tree_cpu_seconds))
         browser.close()
     return result
 

@@ -17,12 +17,11 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import median_ms, pin_one_core, report  # noqa: E402
+from common import median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
 
 from netral_assets import build_poster, list_designs, load_pack, load_registry  # noqa: E402
 from netral_assets.designs import load_design  # noqa: E402
@@ -30,43 +29,10 @@ from netral_assets.render import _environment, build_context  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 JPEG_QUALITY = 90  # the same quality our JPEG writer uses
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _tree_cpu_seconds() -> float:
-    """CPU time (user + system) of this process and every live descendant: the Playwright driver and
-    all Chromium processes. On a shared machine wall time also counts waiting for the core; CPU time
-    is what each approach costs, whoever else is running."""
-    children: dict[int, list[int]] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry)
-        children.setdefault(int(fields[1]), []).append(pid)  # ppid
-        cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
-    total, stack = 0.0, [os.getpid()]
-    while stack:
-        pid = stack.pop()
-        total += cpu.get(pid, 0.0)
-        stack.extend(children.get(pid, []))
-    return total
 
 
-def median_cpu_ms(func, runs: int, warmup: int = 2, clock=time.process_time) -> float:
-    for _ in range(warmup):
-        func()
-    times = []
-    for _ in range(runs):
-        c0 = clock()
-        func()
-        times.append((clock() - c0) * 1000)
-    return statistics.median(times)
 
 
 def poster_html(pack, agency, design_name: str, fmt_name: str) -> tuple[str, object]:
@@ -124,7 +90,7 @@ def bench_chromium(pack, agency, designs, runs) -> tuple[dict, dict] | None:
                     return page.screenshot(type="jpeg", quality=JPEG_QUALITY)
 
                 wall[(fmt_name, d)] = median_ms(render, runs=runs)
-                cpu[(fmt_name, d)] = median_cpu_ms(render, runs=runs, clock=_tree_cpu_seconds)
+                cpu[(fmt_name, d)] = median_cpu_ms(render, runs=runs, clock=tree_cpu_seconds)
         browser.close()
     return wall, cpu
 

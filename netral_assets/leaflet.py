@@ -41,7 +41,7 @@ from .preflight import (
     check_document,
     source_line,
 )
-from .qr import qr_matrix
+from .qr import qr_svg_document
 from .render import Rendered, data_uri, render_design
 from .writers import write_pdf
 
@@ -96,29 +96,7 @@ def leaflet_qr(url: str, color: str = "#0B1A33") -> Markup:
     more to decode it, so the leaflet decodes its codes from the PDF it writes anyway
     (`check_qr_codes`).
     """
-    matrix = qr_matrix(url)
-    n = len(matrix)
-    # Each row's runs of dark modules as one-module-wide strokes (butt caps make exact squares):
-    # three numbers a run where a filled square needs five, and drawing parses every number.
-    rows = []
-    for y, row in enumerate(matrix):
-        x, end, runs = 0, 0, []
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append(f"m{start - end} 0h{x - start}")
-                end = x
-            else:
-                x += 1
-        if runs:
-            rows.append(f"M0 {y + 0.5}" + "".join(runs))
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" shape-rendering="crispEdges">'
-        f'<rect width="{n}" height="{n}" fill="#FFFFFF"/>'
-        f'<path fill="none" stroke="{color}" stroke-width="1" d="{"".join(rows)}"/></svg>'
-    )
+    svg = qr_svg_document(url, color)
     return Markup('<img class="qr-code" src="%s" alt="Kode QR menuju %s" data-leaflet-qr="%s">') % (
         data_uri(svg.encode(), "image/svg+xml"),
         url,

@@ -51,18 +51,23 @@ def _path(matrix: list[list[bool]]) -> str:
     return "".join(parts)
 
 
-@lru_cache(maxsize=64)
-def qr_svg(url: str, color: str = "#0B1A33", background: str = "#FFFFFF") -> Markup:
-    """Inline SVG of the QR code for `url`; size it with CSS (it scales to its box)."""
+def qr_svg_document(url: str, color: str = "#0B1A33", background: str = "#FFFFFF", attrs: str = "") -> str:
+    """A standalone SVG of the QR code for `url` (for an <img> or a file); `attrs` go on the <svg>."""
     if not url or not isinstance(url, str):
         raise NetralError("Kode QR butuh alamat (URL) yang tidak kosong.")
     matrix = qr_matrix(url)
     n = len(matrix)
-    url_attr = escape(url)
-    return Markup(
-        f'<svg class="qr" data-qr="{url_attr}" viewBox="0 0 {n} {n}" xmlns="http://www.w3.org/2000/svg" '
-        f'role="img" aria-label="Kode QR: {url_attr}" shape-rendering="crispEdges">'
-        f"<title>Kode QR: {url_attr}</title>"  # alternative text for tagged PDF (PDF/UA)
+    return (
+        f'<svg {attrs}viewBox="0 0 {n} {n}" xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">'
+        f"<title>Kode QR: {escape(url)}</title>"  # alternative text for tagged PDF (PDF/UA)
         f'<rect width="{n}" height="{n}" fill="{escape(background)}"/>'
         f'<path fill="{escape(color)}" d="{_path(matrix)}"/></svg>'
     )
+
+
+@lru_cache(maxsize=64)
+def qr_svg(url: str, color: str = "#0B1A33", background: str = "#FFFFFF") -> Markup:
+    """Inline SVG of the QR code for `url`; size it with CSS (it scales to its box)."""
+    url_attr = escape(url or "")
+    attrs = f'class="qr" data-qr="{url_attr}" role="img" aria-label="Kode QR: {url_attr}" '
+    return Markup(qr_svg_document(url, color, background, attrs))
