@@ -7,9 +7,11 @@ and a template can reach neither the network nor the rest of the disk.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import logging
 import mimetypes
+import shutil
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -57,12 +59,26 @@ def make_url_fetcher(roots: list[Path]):
     return PackFetcher(allowed_protocols=("data", "file"))
 
 
+def _remove_font_folder(config) -> None:
+    folder = getattr(config, "_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @cache
 def _font_config():
     # One per process: building it costs tens of ms and it caches shaped fonts across documents.
+    from multiprocessing import util
+
     from weasyprint.text.fonts import FontConfiguration
 
-    return FontConfiguration()
+    config = FontConfiguration()
+    # WeasyPrint copies @font-face files into a temporary folder that only its __del__ removes, and a
+    # cached object outlives that; remove it at exit (atexit in a normal process, multiprocessing's
+    # finalizers in a worker, which skips atexit).
+    atexit.register(_remove_font_folder, config)
+    util.Finalize(None, _remove_font_folder, args=(config,), exitpriority=1)
+    return config
 
 
 @cache

@@ -102,3 +102,18 @@ def test_fetcher_refuses_files_outside_the_pack(pack):
     font = pack.font_files()[0]
     assert fetcher(font.as_uri()).read(4) in (b"\x00\x01\x00\x00", b"OTTO", b"true")
     HTML(string="<p>x</p>", url_fetcher=fetcher).render()
+
+
+def test_font_folder_is_removed_when_the_process_ends(tmp_path):
+    """WeasyPrint copies @font-face files to a temporary folder; a run must not leave it behind."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = tmp_path / "p.png"
+    result = subprocess.run([sys.executable, "-m", "netral_assets", "poster", "-a", "34.04", "-o", str(out)],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+    assert not list(tmp_path.glob("weasyprint-*"))
