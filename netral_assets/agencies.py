@@ -208,9 +208,13 @@ def _bundled_agencies() -> tuple[Agency, ...]:
 MAX_NAME_LENGTH = 160
 
 
-def read_agency_csv(path: str | Path, registry: Registry) -> list[Agency]:
+def read_agency_csv(path: str | Path, registry: Registry, errors: list[str] | None = None) -> list[Agency]:
     """A user's own units: CSV with `name` and optional short_name, slug, code, province, address,
-    phone, email, website."""
+    phone, email, website.
+
+    A bad row raises NetralError; given an `errors` list, its message is appended there instead and the
+    other rows are still read (a batch must not stop for one bad row).
+    """
     path = Path(path)
     if not path.is_file():
         raise NetralError(f"Berkas CSV instansi {path} tidak ada.")
@@ -222,29 +226,36 @@ def read_agency_csv(path: str | Path, registry: Registry) -> list[Agency]:
         raise NetralError(f"{path} harus punya kolom 'name' (kolom lain opsional: short_name, slug, province).")
     agencies = []
     for line, row in enumerate(rows, 2):
-        name = " ".join((row.get("name") or "").split())
-        if not name:
-            raise NetralError(f"{path}, baris {line}: kolom name kosong.")
-        if len(name) > MAX_NAME_LENGTH:
-            raise NetralError(f"{path}, baris {line}: nama lebih dari {MAX_NAME_LENGTH} karakter.")
-        province = None
-        if row.get("province"):
-            province = registry.find(row["province"]).province
-        slug = slugify(row.get("slug") or name)
-        if not slug:
-            raise NetralError(f"{path}, baris {line}: nama '{name}' tidak menghasilkan slug; isi kolom slug.")
-        agencies.append(
-            Agency(
-                code=(row.get("code") or slug).strip(),
-                name=name,
-                short_name=" ".join((row.get("short_name") or name).split()),
-                slug=slug,
-                level="custom",
-                province=province,
-                contact={k: row[k].strip() for k in CONTACT_FIELDS if row.get(k)},
-            )
-        )
+        try:
+            agencies.append(_csv_agency(path, line, row, registry))
+        except NetralError as exc:
+            if errors is None:
+                raise
+            errors.append(str(exc))
     return agencies
+
+
+def _csv_agency(path: Path, line: int, row: dict, registry: Registry) -> Agency:
+    name = " ".join((row.get("name") or "").split())
+    if not name:
+        raise NetralError(f"{path}, baris {line}: kolom name kosong.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise NetralError(f"{path}, baris {line}: nama lebih dari {MAX_NAME_LENGTH} karakter.")
+    province = None
+    if row.get("province"):
+        province = registry.find(row["province"]).province
+    slug = slugify(row.get("slug") or name)
+    if not slug:
+        raise NetralError(f"{path}, baris {line}: nama '{name}' tidak menghasilkan slug; isi kolom slug.")
+    return Agency(
+        code=(row.get("code") or slug).strip(),
+        name=name,
+        short_name=" ".join((row.get("short_name") or name).split()),
+        slug=slug,
+        level="custom",
+        province=province,
+        contact={k: row[k].strip() for k in CONTACT_FIELDS if row.get(k)},
+    )
 
 
 def load_registry(extra_csv: str | Path | None = None) -> Registry:

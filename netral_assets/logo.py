@@ -143,14 +143,18 @@ def svg_document(pack: Pack, svg: str, width: float, height: float):
     return Rendered(doc, None, Format("svg", width, height), [])
 
 
-def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", "pdf")) -> list[Asset]:
-    """The mark (SVG, PNG 512 and 1024, PDF) and, given an agency, its two lockups (SVG, PNG, PDF)."""
+def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", "pdf"),
+                      mark: bool = True) -> list[Asset]:
+    """The mark (SVG, PNG 512 and 1024, PDF) and, given an agency, its two lockups (SVG, PNG, PDF).
+
+    `mark=False` leaves the mark out: it is the same for every agency, so a batch makes it once.
+    """
     from .writers import encode_image, rasterize, write_pdf
 
     out = []
     mark_alt = (f"Tanda kampanye {pack.name}: lencana waterpas biru tua dengan gelembung merah "
                 "bertanda centang tepat di tengah.")
-    pieces = [("logo-mark", mark_svg(pack), "mark", mark_alt)]
+    pieces = [("logo-mark", mark_svg(pack), "mark", mark_alt)] if mark else []
     if agency is not None:
         for layout in ("horizontal", "stacked"):
             shape = "mendatar" if layout == "horizontal" else "bersusun"

@@ -1,0 +1,105 @@
+"""The web app: pack + registry -> a FastAPI application (pages, API, frames), ready for uvicorn.
+
+`create_app` builds everything once; handlers share it through `app.state.netral` (see `state.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..agencies import Registry, load_registry
+from ..framing import LIMITS, Limits
+from ..pack import Pack, load_pack
+from . import api, pages
+from .security import SECURITY_HEADERS, BodyLimit, SecurityHeaders
+from .state import WebState
+
+log = logging.getLogger(__name__)
+
+# Standard reasons, in the pages' language.
+REASONS = {
+    400: "Permintaan tidak valid.",
+    404: "Alamat tidak ditemukan.",
+    405: "Metode ini tidak diizinkan untuk alamat ini.",
+    413: "Berkas terlalu besar.",
+    415: "Jenis isi permintaan tidak didukung.",
+}
+# Paths whose errors are JSON even for a browser; the rest get an HTML page.
+JSON_PREFIXES = ("/api/", "/frames/", "/previews/", "/static/", "/fonts/", "/brand/", "/openapi.json")
+
+DESCRIPTION = """API aplikasi web **ASN PILIH NETRAL**: cari instansi, ambil bingkai twibbon, bingkai foto di
+server (untuk integrasi; halaman web membingkai di browser), dan buat kit materi kampanye dalam ZIP.
+
+Semua penolakan dijawab dengan status 4xx dan JSON `{"detail": "…"}` berbahasa Indonesia. Unggahan diproses
+di memori dan tidak pernah disimpan."""
+
+
+def create_app(pack: Pack | None = None, registry: Registry | None = None, *, limits: Limits | None = None) -> FastAPI:
+    """The app for `pack` (default: the bundled campaign) and `registry` (default: the bundled agencies).
+    `limits` are the photo limits of `framing` (the CLI's, unless a test wants smaller ones)."""
+    state = WebState(pack or load_pack(), registry or load_registry(), limits or LIMITS)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The first render of a process loads WeasyPrint and the fonts (about a second): pay it now,
+        # in the background, rather than on the first visitor's frame.
+        state.warm_up()
+        pages.warm_fonts(state.pack)
+        yield
+        state.shutdown()
+
+    app = FastAPI(
+        title="ASN PILIH NETRAL — API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # Swagger UI needs inline script and a CDN; /docs is our own page (pages.py)
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.netral = state
+    app.state.static = pages.load_static()
+    app.state.pages = pages.make_environment(app.state.static)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != _english(exc.status_code) else None
+        detail = detail or REASONS.get(exc.status_code, "Permintaan tidak dapat dipenuhi.")
+        path = request.url.path
+        if exc.status_code == 404 and not path.startswith(JSON_PREFIXES) and "text/html" in request.headers.get("accept", ""):
+            return pages._page(request, "error.html", 404, title="Halaman tidak ditemukan",
+                               message="Halaman yang Anda cari tidak ada. Kembali ke halaman utama.")
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        names = sorted({str(e.get("loc", ["", "?"])[-1]) for e in exc.errors()})
+        return JSONResponse({"detail": f"Isian tidak valid: {', '.join(names)}. Periksa nilainya."}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        # Runs outside the middleware stack, so the security headers are added here as well.
+        log.exception("unhandled error on %s", request.url.path)
+        return JSONResponse({"detail": "Terjadi kesalahan di server. Coba lagi."}, status_code=500,
+                            headers=SECURITY_HEADERS)
+
+    app.add_middleware(BodyLimit, limit_for=lambda path: api.body_limit(state.limits, path))
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _english(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

@@ -1,0 +1,214 @@
+"""Frames for the web: (design, agency, format) -> the rendered twibbon as PNG bytes with a strong ETag,
+and as a decoded `framing.Frame` for server-side framing; design previews for the humas page.
+
+Rendering runs on one dedicated thread: pdfium (which rasterizes every design) must never be called
+from two threads at once, and a single renderer keeps WeasyPrint's font cache warm. Its queue is by
+priority, so a visitor's frame is never stuck behind a kit or the humas page's previews.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import itertools
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from ..agencies import Agency, custom_agency
+from ..assets import build_poster, frame_image
+from ..designs import Design
+from ..framing import Frame, load_frame
+from ..pack import Pack
+from ..writers import encode_image
+
+# Frames are ~100–400 KB of PNG each; this many bytes keeps a few hundred agencies' frames warm.
+PNG_CACHE_BYTES = 96 * 1024 * 1024
+# Decoded frames (RGBA plus the composition layers) cost ~15 MB each at story size: keep only a few.
+DECODED_FRAMES = 6
+PREVIEW_WIDTH = 360
+PREVIEW_AGENCY = "Nama Instansi Anda"
+
+
+def preview_format(design: Design) -> str:
+    """The format a design's preview shows: feed for posters, the first one otherwise."""
+    return "feed" if "feed" in design.formats else design.formats[0]
+
+
+@dataclass(frozen=True)
+class CachedImage:
+    data: bytes = field(repr=False)
+    media_type: str = "image/png"
+
+    @property
+    def etag(self) -> str:
+        return f'"{hashlib.sha256(self.data).hexdigest()[:32]}"'
+
+
+# Render priorities: a visitor waiting for a frame goes first, then kit files, then design previews.
+FRAME, KIT, PREVIEW = 0, 1, 2
+
+
+class Renderer:
+    """The one thread that renders designs, taking the most urgent work first (see FRAME, KIT, PREVIEW)."""
+
+    def __init__(self):
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread = threading.Thread(target=self._work, name="netral-render", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            _, _, job = self._queue.get()
+            if job is None:
+                return
+            future, fn, args = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the future
+                    future.set_exception(exc)
+
+    def submit(self, fn: Callable, *args, priority: int = FRAME) -> Future:
+        future: Future = Future()
+        self._queue.put((priority, next(self._order), (future, fn, args)))
+        return future
+
+    async def run(self, fn: Callable, *args, priority: int = FRAME):
+        return await asyncio.wrap_future(self.submit(fn, *args, priority=priority))
+
+    def shutdown(self) -> None:
+        self._queue.put((-1, -1, None))
+
+
+class _LRU:
+    """A byte-bounded LRU with single-flight: concurrent misses for one key share one computation."""
+
+    def __init__(self, max_bytes: int, max_items: int | None = None):
+        self.max_bytes = max_bytes
+        self.max_items = max_items
+        self._items: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._pending: dict = {}
+        self._lock = threading.Lock()
+
+    def get_or_start(self, key, start: Callable[[], Future], size: Callable = len) -> Future:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                done: Future = Future()
+                done.set_result(self._items[key])
+                return done
+            if key in self._pending:
+                return self._pending[key]
+            future = start()
+            self._pending[key] = future
+
+        def store(f: Future) -> None:
+            with self._lock:
+                self._pending.pop(key, None)
+                if f.cancelled() or f.exception() is not None:
+                    return
+                value = f.result()
+                self._items[key] = value
+                self._bytes += size(value)
+                while self._items and (
+                    self._bytes > self.max_bytes or (self.max_items and len(self._items) > self.max_items)
+                ):
+                    _, old = self._items.popitem(last=False)
+                    self._bytes -= size(old)
+
+        future.add_done_callback(store)
+        return future
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class FrameStore:
+    def __init__(self, pack: Pack, renderer: Renderer):
+        self.pack = pack
+        self.renderer = renderer
+        self._png = _LRU(PNG_CACHE_BYTES)
+        self._frames = _LRU(max_bytes=1 << 62, max_items=DECODED_FRAMES)
+        self._previews = _LRU(max_bytes=16 * 1024 * 1024)
+        # Decoding a cached PNG needs no pdfium, so it stays off the render thread.
+        self._decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="netral-decode")
+        self.renders = 0  # how many frames were rendered (the rest came from the cache)
+
+    def _render_png(self, design: Design, agency: Agency, fmt: str, name: str, unit: str) -> CachedImage:
+        self.renders += 1
+        if name:
+            image = load_frame(self.pack, agency, design, fmt, name, unit or None).image
+        else:
+            image = frame_image(self.pack, agency, design, fmt)
+        return CachedImage(encode_image(image, ".png"))
+
+    def png_future(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> Future:
+        key = (design.name, agency.slug, fmt, name, unit)
+        return self._png.get_or_start(
+            key, lambda: self.renderer.submit(self._render_png, design, agency, fmt, name, unit),
+            size=lambda c: len(c.data))
+
+    async def png(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> CachedImage:
+        """The frame as PNG; `name` and `unit` fill the design's name slot (designs that have one)."""
+        return await asyncio.wrap_future(self.png_future(design, agency, fmt, name, unit))
+
+    async def frame(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> Frame:
+        """The decoded frame for `framing.frame_photo` (from the PNG cache when it is there)."""
+        cached = await self.png(design, agency, fmt, name, unit)
+
+        def decode() -> Frame:
+            with Image.open(io.BytesIO(cached.data)) as image:
+                rgba = image.convert("RGBA")
+            return Frame(rgba, design.window(fmt), design.name, fmt)
+
+        key = (design.name, agency.slug, fmt, name, unit)
+        future = self._frames.get_or_start(key, lambda: self._decoder.submit(decode), size=lambda _: 1)
+        return await asyncio.wrap_future(future)
+
+    def _render_preview(self, design: Design, fmt: str) -> CachedImage:
+        # Made the way the kit makes the file, for a placeholder agency, then shrunk.
+        agency = custom_agency(PREVIEW_AGENCY)
+        if design.kind == "twibbon":
+            frame = frame_image(self.pack, agency, design, fmt)
+            # The window shows as the page's light tint instead of a checkerboard.
+            image = Image.alpha_composite(Image.new("RGBA", frame.size, (228, 234, 244, 255)), frame)
+        elif design.kind == "poster":
+            asset = build_poster(self.pack, agency, design.name, fmt, ".png")
+            image = Image.open(io.BytesIO(asset.data))
+        else:
+            from ..leaflet import build_leaflet
+
+            image = _first_page(build_leaflet(self.pack, agency, design.name).data, PREVIEW_WIDTH)
+        image = image.convert("RGB")
+        image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 2), Image.Resampling.LANCZOS)
+        return CachedImage(encode_image(image, ".jpg"), "image/jpeg")
+
+    async def preview(self, design: Design, fmt: str) -> CachedImage:
+        key = (design.kind, design.name, fmt)
+        future = self._previews.get_or_start(
+            key, lambda: self.renderer.submit(self._render_preview, design, fmt, priority=PREVIEW),
+            size=lambda c: len(c.data))
+        return await asyncio.wrap_future(future)
+
+    def shutdown(self) -> None:
+        self._decoder.shutdown(wait=False, cancel_futures=True)
+
+
+def _first_page(pdf: bytes, width: int) -> Image.Image:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        return page.render(scale=width / page.get_width()).to_pil()
+    finally:
+        document.close()

@@ -1,0 +1,303 @@
+"""Kits for the web: a humas request (agency or typed name, optional logo, parts, designs, formats) ->
+the same files, `manifest.json` and `caption.txt` as `netral kit`, packed as one ZIP in memory.
+
+`KitJobs` runs a build in the background and reports its progress, so the page can show a progress
+bar and then download the ZIP; the synchronous API builds the same ZIP in one request.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from .. import kit
+from ..agencies import Agency
+from ..assets import Asset
+from ..designs import FORMATS, list_designs
+from ..errors import NetralError
+from ..pack import Pack
+from .frames import KIT, Renderer
+
+log = logging.getLogger(__name__)
+
+# Parts a person can choose, with the designs they offer (a part not listed here has no design choice).
+DESIGN_KINDS = ("twibbon", "poster", "leaflet")
+PART_TITLES = {"twibbon": "Bingkai twibbon", "logo": "Logo dan lockup", "poster": "Poster edukasi",
+               "leaflet": "Leaflet cetak"}
+FORMAT_TITLES = {"square": "Persegi 1080×1080", "feed": "Feed 1080×1350", "story": "Story 1080×1920",
+                 "a4": "A4 cetak", "a3": "A3 cetak", "a4-landscape": "A4 mendatar"}
+THUMB_WIDTH = 240
+JOB_TTL_SECONDS = 15 * 60
+MAX_JOBS = 12  # finished ZIPs are kept in memory until downloaded or expired
+MAX_RUNNING = 2
+# Already-compressed formats are stored, not deflated again.
+STORED = {".png", ".jpg", ".jpeg", ".webp", ".pdf"}
+
+
+class KitRefused(Exception):
+    """A request the server will not build: the message says why, `status` is the HTTP code."""
+
+    def __init__(self, message: str, status: int = 422):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class KitRequest:
+    agency: Agency
+    parts: tuple[str, ...] = kit.KIT_PARTS
+    designs: frozenset[tuple[str, str]] | None = None  # None: every design of the chosen parts
+    twibbon_formats: tuple[tuple[str, str], ...] = kit.KIT_TWIBBON_FORMATS
+    poster_formats: tuple[tuple[str, str], ...] = kit.KIT_POSTER_FORMATS
+    logo: dict | None = field(default=None, repr=False)  # agency_logo's {"uri", ...} for the templates
+
+    def options(self) -> kit.KitOptions:
+        extra = {"logo": self.logo} if self.logo else {}
+        return kit.KitOptions(only=self.parts, twibbon_formats=self.twibbon_formats,
+                              poster_formats=self.poster_formats, extra=extra)
+
+    def plan(self, pack: Pack) -> list[kit.Job]:
+        """The files `netral kit` would make with these options, less the designs not chosen."""
+        jobs = kit.plan_kit(pack, self.agency, self.options())
+        if self.designs is None:
+            return jobs
+        return [j for j in jobs if j.kind not in DESIGN_KINDS or (j.kind, j.design) in self.designs]
+
+
+def format_choices(pack: Pack, kind: str) -> list[tuple[str, str]]:
+    """Every (format, extension) the designs of `kind` can be made in: twibbons as PNG (transparent
+    window), raster posters as PNG and JPEG, print formats as PDF."""
+    formats: list[str] = []
+    for design in list_designs(pack, kind):
+        formats += [f for f in design.formats if f not in formats]
+    order = list(FORMATS)
+    formats.sort(key=lambda f: order.index(f) if f in order else len(order))
+    choices = []
+    for fmt in formats:
+        if kind == "twibbon":
+            choices.append((fmt, ".png"))
+        elif "mm" in FORMATS.get(fmt, {}):
+            choices.append((fmt, ".pdf"))
+        else:
+            choices += [(fmt, ".png"), (fmt, ".jpg")]
+    return choices
+
+
+def format_label(fmt: str, ext: str) -> str:
+    return f"{FORMAT_TITLES.get(fmt, fmt)} ({ext.lstrip('.').upper()})"
+
+
+def agency_logo_from_upload(filename: str, data: bytes) -> dict:
+    """An uploaded logo, checked and scaled by `agency_logo` exactly as `--logo FILE`, from memory."""
+    from .. import agency_logo
+
+    label = Path(filename or "logo").name
+    if len(data) > agency_logo.MAX_BYTES:
+        raise NetralError(f"Logo {label} terlalu besar; batasnya {agency_logo.MAX_BYTES // 1024 // 1024} MB.")
+    if not data:
+        raise NetralError(f"Logo {label} kosong (0 bita).")
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    # The same content sniffing as load_agency_logo (the name's extension does not count).
+    if data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff"):
+        return agency_logo._raster(Path(label), data)
+    if head.startswith(b"<") and b"<svg" in data[:4096]:
+        return agency_logo._svg(Path(label), data)
+    raise NetralError(f"Logo {label} bukan PNG, JPEG atau SVG. Simpan logo dalam salah satu format itu.")
+
+
+def _pick_formats(values: list[str], choices: list[tuple[str, str]], what: str) -> tuple[tuple[str, str], ...]:
+    picked = []
+    for value in values:
+        fmt, _, ext = value.rpartition(".")
+        if (fmt, f".{ext}") not in choices:
+            names = ", ".join(f"{f}{e}" for f, e in choices)
+            raise KitRefused(f"Format {what} '{value[:30]}' tidak tersedia. Pilih dari: {names}.")
+        picked.append((fmt, f".{ext}"))
+    return tuple(c for c in choices if c in picked)
+
+
+def parse_kit_request(pack: Pack, agency: Agency, parts: list[str], designs: list[str],
+                      twibbon_formats: list[str], poster_formats: list[str], logo: dict | None) -> KitRequest:
+    """Form values -> KitRequest; KitRefused (422) with a message naming what is wrong. An empty
+    list means the default of `netral kit`."""
+    parts = parts or list(kit.KIT_PARTS)
+    unknown = [p for p in parts if p not in kit.KIT_PARTS]
+    if unknown:
+        raise KitRefused(f"Bagian kit tidak dikenal: {', '.join(unknown)}. Pilih: {', '.join(kit.KIT_PARTS)}.")
+    chosen_parts = tuple(p for p in kit.KIT_PARTS if p in parts)
+
+    chosen_designs = None
+    if designs:
+        available = {(d.kind, d.name) for k in DESIGN_KINDS for d in list_designs(pack, k)}
+        pairs = set()
+        for value in designs:
+            kind, _, name = value.partition("/")
+            if (kind, name) not in available:
+                raise KitRefused(f"Desain '{value[:40]}' tidak ada. Lihat daftar di /api/v1/designs.")
+            pairs.add((kind, name))
+        for part in chosen_parts:
+            if part in DESIGN_KINDS and list_designs(pack, part) and not any(k == part for k, _ in pairs):
+                raise KitRefused(f"Pilih minimal satu desain untuk {PART_TITLES[part].lower()}, atau jangan pilih "
+                                 "bagian itu.")
+        chosen_designs = frozenset(pairs)
+
+    twibbons = (_pick_formats(twibbon_formats, format_choices(pack, "twibbon"), "twibbon")
+                if twibbon_formats else kit.KIT_TWIBBON_FORMATS)
+    posters = (_pick_formats(poster_formats, format_choices(pack, "poster"), "poster")
+               if poster_formats else kit.KIT_POSTER_FORMATS)
+    return KitRequest(agency, chosen_parts, chosen_designs, twibbons, posters, logo)
+
+
+def build_assets(request: KitRequest, pack: Pack, renderer: Renderer, progress=None) -> tuple[list, list[Asset]]:
+    """The kit's jobs and assets, each file made on the render thread (so frames for other visitors
+    are rendered in between), in the order `netral kit` writes them."""
+    jobs = request.plan(pack)
+    if not jobs:
+        raise KitRefused("Pilihan ini tidak menghasilkan berkas apa pun. Pilih bagian, desain atau format lain.")
+    assets: list[Asset] = []
+    for index, job in enumerate(jobs):
+        if progress:
+            progress(index, len(jobs), job)
+        assets.append(renderer.submit(kit.build, job, priority=KIT).result())
+    return jobs, assets
+
+
+def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset]) -> bytes:
+    """The kit folder as `netral kit` writes it (files, caption.txt, manifest.json), in a ZIP under
+    `<agency-slug>/`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        def add(name: str, data: bytes) -> None:
+            info = zipfile.ZipInfo(f"{agency.slug}/{name}", date_time=time.localtime()[:6])
+            info.compress_type = zipfile.ZIP_STORED if Path(name).suffix.lower() in STORED else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+
+        for asset in assets:
+            add(asset.name, asset.data)
+        add("caption.txt", kit.caption_text(pack, agency).encode())
+        add("manifest.json", kit.manifest_bytes(kit.manifest(pack, agency, assets, jobs)))
+    return out.getvalue()
+
+
+def zip_name(agency: Agency) -> str:
+    return f"kit-{agency.slug}.zip"
+
+
+def thumbnail(asset: Asset) -> tuple[bytes, str] | None:
+    """A small picture of a kit file for the page: rasters shrunk to JPEG/PNG, SVGs as they are."""
+    suffix = Path(asset.name).suffix.lower()
+    if suffix == ".svg":
+        return asset.data, "image/svg+xml"
+    if suffix not in (".png", ".jpg", ".jpeg", ".webp"):
+        return None
+    with Image.open(io.BytesIO(asset.data)) as image:
+        image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+        out = io.BytesIO()
+        if image.mode in ("RGBA", "LA", "P"):
+            image.convert("RGBA").save(out, "PNG")
+            return out.getvalue(), "image/png"
+        image.convert("RGB").save(out, "JPEG", quality=82)
+        return out.getvalue(), "image/jpeg"
+
+
+@dataclass
+class KitJob:
+    id: str
+    request: KitRequest
+    state: str = "queued"  # queued, running, done, failed
+    step: str = ""  # the kind being made, or "zip"
+    file: str = ""  # the file being made
+    done: int = 0
+    total: int = 1
+    error: str = ""
+    created: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    assets: list[Asset] = field(default_factory=list, repr=False)
+    zip: bytes | None = field(default=None, repr=False)
+
+    def status(self) -> dict:
+        files = [
+            {"path": a.name, "kind": a.kind, "design": a.design, "variant": a.format, "bytes": len(a.data),
+             "findings": [str(f) for f in a.findings], "thumbnail": thumbnail_kind(a)}
+            for a in self.assets
+        ]
+        return {
+            "id": self.id,
+            "state": self.state,
+            "step": self.step,
+            "step_title": PART_TITLES.get(self.step, "Mengemas ZIP" if self.step == "zip" else ""),
+            "file": self.file,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+            "agency": self.request.agency.as_dict(),
+            "files": files if self.state == "done" else [],
+            "zip_name": zip_name(self.request.agency),
+            "zip_bytes": len(self.zip) if self.zip else 0,
+        }
+
+
+def thumbnail_kind(asset: Asset) -> bool:
+    return Path(asset.name).suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".svg")
+
+
+class KitJobs:
+    """Background kit builds, kept in memory for JOB_TTL_SECONDS (per server process)."""
+
+    def __init__(self, pack: Pack, renderer: Renderer):
+        self.pack = pack
+        self.renderer = renderer
+        self._jobs: dict[str, KitJob] = {}
+        self._lock = threading.Lock()
+        self._running = threading.BoundedSemaphore(MAX_RUNNING)
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for job_id, job in list(self._jobs.items()):
+            if job.finished is not None and now - job.finished > JOB_TTL_SECONDS:
+                del self._jobs[job_id]
+
+    def start(self, request: KitRequest) -> KitJob:
+        with self._lock:
+            self._expire()
+            if len(self._jobs) >= MAX_JOBS:
+                raise KitRefused("Server sedang membuat banyak kit. Coba lagi dalam beberapa menit.", 503)
+            job = KitJob(secrets.token_urlsafe(16), request)
+            self._jobs[job.id] = job
+        threading.Thread(target=self._run, args=(job,), name=f"netral-kit-{job.id[:6]}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str) -> KitJob | None:
+        with self._lock:
+            self._expire()
+            return self._jobs.get(job_id)
+
+    def _run(self, job: KitJob) -> None:
+        def progress(done: int, total: int, current) -> None:
+            job.done, job.total, job.step, job.file = done, total + 1, current.kind, current.name
+
+        with self._running:
+            job.state = "running"
+            try:
+                plan, assets = build_assets(job.request, self.pack, self.renderer, progress)
+                job.done, job.step, job.file = job.total - 1, "zip", ""
+                job.zip = pack_zip(self.pack, job.request.agency, plan, assets)
+                job.assets = assets
+                job.done = job.total
+                job.state = "done"
+            except (NetralError, KitRefused) as exc:
+                job.error, job.state = str(exc), "failed"
+            except Exception:  # noqa: BLE001 - the page must hear about any failure, not poll forever
+                log.exception("kit job %s failed", job.id)
+                job.error, job.state = "Kit gagal dibuat karena kesalahan di server. Coba lagi.", "failed"
+            finally:
+                job.finished = time.monotonic()

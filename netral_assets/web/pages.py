@@ -1,0 +1,252 @@
+"""The pages and their files: `/` and `/t/<slug>` (framing), `/humas` (kits), `/docs` (API), static
+CSS/JS, the brand font as small WOFF2 subsets, and the campaign mark.
+
+Pages are Jinja2 templates (autoescaped) with no inline script or style, so the CSP can forbid both.
+Static files are read once into memory and served with a content hash in their URL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import mimetypes
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import kit
+from ..designs import list_designs
+from ..pack import Pack
+from ..render import font_file
+from .frames import preview_format
+from .kits import DESIGN_KINDS, PART_TITLES, format_choices, format_label
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+# Weights the pages use; each is a Latin subset of the brand font, about 12 KB as WOFF2.
+FONT_WEIGHTS = (400, 700, 800)
+# Basic Latin, Latin-1 and Latin Extended-A (names), general punctuation, arrows, the multiplication sign.
+FONT_UNICODES = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2028), 0x2030, 0x20AC,
+                 *range(0x2190, 0x2194), 0x2212, 0x00D7]
+LONG_CACHE = "public, max-age=31536000, immutable"
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    data: bytes = field(repr=False)
+    media_type: str
+    gzipped: bytes | None = field(default=None, repr=False)
+
+    @property
+    def version(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()[:12]
+
+
+def load_static(folder: Path = STATIC_DIR) -> dict[str, StaticFile]:
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix == ".js":
+            media_type = "text/javascript"
+        if media_type.startswith("text/") or media_type.endswith(("json", "svg+xml")):
+            media_type += "; charset=utf-8" if media_type.startswith("text/") else ""
+            packed = gzip.compress(data, 9, mtime=0)
+            files[path.relative_to(folder).as_posix()] = StaticFile(data, media_type, packed)
+        else:
+            files[path.relative_to(folder).as_posix()] = StaticFile(data, media_type)
+    return files
+
+
+_FONT_LOCK = threading.Lock()
+
+
+def font_woff2(path: Path) -> tuple[bytes, str]:
+    """A Latin subset of the font at `path` as WOFF2 (or the whole TTF if WOFF2 cannot be written).
+    Made once per font; a request that arrives while the warm-up makes it waits for that one."""
+    with _FONT_LOCK:
+        return _font_woff2(path)
+
+
+@cache
+def _font_woff2(path: Path) -> tuple[bytes, str]:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    try:
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = ["kern", "liga", "calt", "tnum", "lnum", "case"]
+        options.name_IDs = ["*"]  # the licence and the family name stay with the font
+        font = TTFont(io.BytesIO(path.read_bytes()))
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=FONT_UNICODES)
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.flavor = "woff2"
+        font.save(out)
+        return out.getvalue(), "font/woff2"
+    except ImportError:  # brotli missing: the full font still works, only heavier
+        return path.read_bytes(), "font/ttf"
+
+
+def warm_fonts(pack: Pack) -> None:
+    """Subset the page fonts in the background (about a second), before the first visitor asks."""
+    def work():
+        for weight in FONT_WEIGHTS:
+            font_woff2(font_file(pack, weight))
+
+    threading.Thread(target=work, name="netral-fonts", daemon=True).start()
+
+
+def make_environment(static: dict[str, StaticFile]) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+
+    def static_url(name: str) -> str:
+        return f"/static/{name}?v={static[name].version}"
+
+    env.globals["static"] = static_url
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return env
+
+
+def _state(request: Request):
+    return request.app.state.netral
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    state = _state(request)
+    pack: Pack = state.pack
+    html = request.app.state.pages.get_template(template).render(
+        campaign=pack.name, slogan=pack.slogan, tagline=pack.config["campaign"].get("tagline", ""),
+        hashtags=pack.hashtags, issuer=pack.issuer, path=request.url.path, **context,
+    )
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-cache"})
+
+
+def _twibbon_choices(pack: Pack) -> list[dict]:
+    choices = []
+    for design in list_designs(pack, "twibbon"):
+        windows = {f: design.window(f).as_dict() for f in design.formats if design.window(f)}
+        sizes = {f: [round(design.format(f).width), round(design.format(f).height)] for f in windows}
+        if windows:
+            choices.append({"name": design.name, "title": design.title,
+                            "personal": "name" in design.boxes("square"),
+                            "unit": "unit" in design.boxes("square"),
+                            "description": design.meta.get("description", ""),
+                            "shape": windows.get("square", next(iter(windows.values())))["shape"],
+                            "windows": windows, "sizes": sizes})
+    return choices
+
+
+def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLResponse:
+    state = _state(request)
+    caption = kit.caption_text(state.pack, agency) if agency else ""
+    return _page(request, "frame.html", status_code, agency=agency, caption=caption,
+                 designs=_twibbon_choices(state.pack), title="Bingkai foto")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request):
+    return frame_page(request)
+
+
+@router.get("/t/{slug}", response_class=HTMLResponse)
+def agency_page(request: Request, slug: str):
+    agency = _state(request).agency(slug)
+    if agency is None:
+        return _page(request, "error.html", 404, title="Instansi tidak ditemukan",
+                     message=f"Tidak ada instansi dengan alamat “{slug[:60]}”. Cari instansi Anda di halaman utama.")
+    return frame_page(request, agency)
+
+
+@router.get("/humas", response_class=HTMLResponse)
+def humas_page(request: Request):
+    pack = _state(request).pack
+    kinds = []
+    for kind in DESIGN_KINDS:
+        designs = []
+        for d in list_designs(pack, kind):
+            if (d.path / "template.html.j2").is_file() and d.formats:
+                fmt = d.format(preview_format(d))
+                designs.append({"name": d.name, "title": d.title, "height": round(180 * fmt.height / fmt.width)})
+        if kind in kit.KIT_PARTS and designs:
+            kinds.append({"kind": kind, "title": PART_TITLES[kind], "designs": designs})
+    defaults = {"twibbon": kit.KIT_TWIBBON_FORMATS, "poster": kit.KIT_POSTER_FORMATS}
+    formats = [
+        {"kind": kind, "title": f"Format {kind}",
+         "choices": [{"value": f"{fmt}{ext}", "label": format_label(fmt, ext), "checked": (fmt, ext) in defaults[kind]}
+                     for fmt, ext in format_choices(pack, kind)]}
+        for kind in ("twibbon", "poster") if kind in kit.KIT_PARTS
+    ]
+    parts = [{"value": p, "title": PART_TITLES.get(p, p)} for p in kit.KIT_PARTS]
+    return _page(request, "humas.html", title="Kit untuk humas", parts=parts, kinds=kinds, formats=formats)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs_page(request: Request):
+    return _page(request, "docs.html", title="API")
+
+
+def _conditional(request: Request, data: bytes, media_type: str, etag: str, cache_control: str,
+                 gzipped: bytes | None = None) -> Response:
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    if gzipped is not None:
+        headers["Vary"] = "Accept-Encoding"
+    if any(t.strip().removeprefix("W/") == etag for t in request.headers.get("if-none-match", "").split(",")):
+        return Response(status_code=304, headers=headers)
+    if gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        data = gzipped
+    return Response(data, media_type=media_type, headers=headers)
+
+
+@router.api_route("/static/{name:path}", methods=["GET", "HEAD"])
+def static_file(request: Request, name: str):
+    # Only files read at start-up exist here: the URL never reaches the filesystem.
+    found = request.app.state.static.get(name)
+    if found is None:
+        raise HTTPException(404, "Berkas tidak ditemukan.")
+    versioned = request.query_params.get("v") == found.version
+    return _conditional(request, found.data, found.media_type, f'"{found.version}"',
+                        LONG_CACHE if versioned else "no-cache", found.gzipped)
+
+
+@router.api_route("/fonts/jakarta-{weight}.woff2", methods=["GET", "HEAD"])
+def font(request: Request, weight: int):
+    if weight not in FONT_WEIGHTS:
+        raise HTTPException(404, "Berkas tidak ditemukan.")
+    data, media_type = font_woff2(font_file(_state(request).pack, weight))
+    etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
+    return _conditional(request, data, media_type, etag, "public, max-age=604800")
+
+
+@router.api_route("/brand/{name}.svg", methods=["GET", "HEAD"])
+def brand_mark(request: Request, name: str):
+    if name not in ("mark", "mark-reverse"):
+        raise HTTPException(404, "Berkas tidak ditemukan.")
+    data = _state(request).pack.find("brand", f"logo/{name}.svg").read_bytes()
+    etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
+    return _conditional(request, data, "image/svg+xml", etag, "public, max-age=86400")
+
+
+@router.get("/favicon.ico")
+def favicon(request: Request):
+    return brand_mark(request, "mark")
+
+
+@router.get("/healthz")
+def health():
+    return {"status": "ok"}

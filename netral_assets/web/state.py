@@ -1,0 +1,85 @@
+"""What the web handlers share: the pack, the registry (looked up by exact slug only), the frame
+store, the kit jobs and the photo limits. Built once by `create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..agencies import Agency, Registry
+from ..designs import Design, list_designs
+from ..framing import Limits
+from ..pack import Pack
+from .frames import FrameStore, Renderer
+from .kits import KitJobs
+
+
+class Busy(Exception):
+    """Too many photos are being framed right now."""
+
+
+@dataclass
+class WebState:
+    pack: Pack
+    registry: Registry
+    limits: Limits
+    renderer: Renderer = field(default_factory=Renderer)
+    frames: FrameStore = field(init=False)
+    jobs: KitJobs = field(init=False)
+    by_slug: dict[str, Agency] = field(init=False, repr=False)
+    # Server-side framing (POST /api/v1/frame) runs here, bounded, so a burst of 40 MB uploads cannot
+    # take every thread and all the memory: at most `framing_queue` photos wait or run at once.
+    framer: ThreadPoolExecutor = field(init=False, repr=False)
+    framing_queue: int = field(init=False)
+    _framing_now: int = 0
+    _framing_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.frames = FrameStore(self.pack, self.renderer)
+        self.jobs = KitJobs(self.pack, self.renderer)
+        self.by_slug = {a.slug: a for a in self.registry}
+        workers = max(2, os.cpu_count() or 2)
+        self.framer = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netral-frame")
+        self.framing_queue = 4 * workers
+
+    def agency(self, slug: str | None) -> Agency | None:
+        return self.by_slug.get(slug or "")
+
+    def designs(self, kind: str) -> dict[str, Design]:
+        return {d.name: d for d in list_designs(self.pack, kind)}
+
+    def twibbon(self, name: str | None) -> Design | None:
+        designs = self.designs("twibbon")
+        if not name:
+            return next(iter(designs.values()), None)
+        return designs.get(name)
+
+    def framing_slot(self):
+        state = self
+
+        class _Slot:
+            def __enter__(self):
+                with state._framing_lock:
+                    if state._framing_now >= state.framing_queue:
+                        raise Busy
+                    state._framing_now += 1
+
+            def __exit__(self, *exc):
+                with state._framing_lock:
+                    state._framing_now -= 1
+
+        return _Slot()
+
+    def warm_up(self) -> None:
+        design = self.twibbon(None)
+        agency = next(iter(self.registry), None)
+        if design is not None and agency is not None:
+            self.frames.png_future(design, agency, "square")
+
+    def shutdown(self) -> None:
+        self.renderer.shutdown()
+        self.frames.shutdown()
+        self.framer.shutdown(wait=False, cancel_futures=True)

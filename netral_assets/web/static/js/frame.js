@@ -1,0 +1,495 @@
+// The ASN's framing page: choose agency and design, pick a photo, place it, download.
+// The photo is decoded and composed here, in the browser; it is never sent anywhere.
+
+import { $, $$, agencySearch, copyText, debounce, fetchJSON, formatDecimal, say } from "./common.js";
+import {
+  DEFAULT_PLACEMENT,
+  clampPlacement,
+  drawFramed,
+  drawPlaceholder,
+  transformAbout,
+} from "./compose.js";
+
+// iOS Safari refuses canvases above ~16.7 million px and large bitmaps cost memory on every phone:
+// photos are shrunk to this before drawing (still > 4× what the 1080 px output needs at zoom 1).
+const MAX_SIDE = 4096;
+const MAX_PIXELS = 16_000_000;
+const MAX_FILE_BYTES = 40 * 1024 * 1024; // as the server's and the CLI's limit
+const IN_APP = /FBAN|FBAV|FB_IAB|Instagram|Line\/|Twitter|TikTok|musical_ly|Snapchat|MicroMessenger|; wv\)|WhatsApp/i;
+
+const studio = $("#studio");
+const canvas = $("#canvas");
+const ctx = canvas.getContext("2d");
+const designs = JSON.parse(studio.dataset.designs);
+const state = {
+  agency: studio.dataset.agency ? JSON.parse(studio.dataset.agency) : null,
+  // A reloaded page may keep the radios the person chose before.
+  design: $("input[name=design]:checked")?.value || designs[0]?.name,
+  format: $("input[name=format]:checked")?.value || "square",
+  frame: null,
+  photo: null, // { image, width, height, name }
+  placement: { ...DEFAULT_PLACEMENT },
+  resultUrl: null,
+};
+const inApp = IN_APP.test(navigator.userAgent);
+let frameRequest = 0;
+let drawPending = false;
+
+const ui = {
+  stageStatus: $("#stage-status"),
+  photoMessage: $("#photo-message"),
+  downloadStatus: $("#download-status"),
+  copyStatus: $("#copy-status"),
+  caption: $("#caption"),
+  zoom: $("#zoom"),
+  zoomRange: $("#zoom-range"),
+  rotate: $("#rotate"),
+  rotateRange: $("#rotate-range"),
+  offsetX: $("#offset-x"),
+  offsetY: $("#offset-y"),
+  downloads: [$("#download-jpg"), $("#download-png")],
+};
+
+const smoothly = () => (matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth");
+
+function currentWindow() {
+  const design = designs.find((d) => d.name === state.design);
+  return design.windows[state.format];
+}
+
+// -- drawing -------------------------------------------------------------------------------------
+
+function draw() {
+  drawPending = false;
+  const win = currentWindow();
+  if (!state.frame) return;
+  if (state.photo) {
+    const { image, width, height } = state.photo;
+    drawFramed(ctx, image, width, height, state.frame, win, state.placement);
+  } else {
+    drawPlaceholder(ctx, state.frame, win);
+  }
+}
+
+function scheduleDraw() {
+  if (!drawPending) {
+    drawPending = true;
+    requestAnimationFrame(draw);
+  }
+}
+
+function updateReadiness() {
+  const ready = Boolean(state.frame && state.photo);
+  // For styles and tests: what the preview holds right now.
+  studio.dataset.frame = state.frame ? "ready" : state.agency ? "loading" : "none";
+  studio.dataset.photo = state.photo ? "ready" : "none";
+  ui.downloads.forEach((button) => (button.disabled = !ready));
+  canvas.classList.toggle("interactive", Boolean(state.photo));
+  if (!state.agency) say(ui.stageStatus, "Pilih instansi untuk melihat bingkainya.");
+  else if (!state.frame) say(ui.stageStatus, "Memuat bingkai…");
+  else if (!state.photo) say(ui.stageStatus, "Pilih foto untuk memasangnya di bingkai.");
+  else say(ui.stageStatus, "");
+  $("#canvas-box").classList.toggle("has-status", Boolean(ui.stageStatus.textContent));
+}
+
+async function loadFrame() {
+  if (!state.agency) {
+    updateReadiness();
+    return;
+  }
+  const id = ++frameRequest;
+  state.frame = null;
+  updateReadiness();
+  const params = new URLSearchParams();
+  if (state.format !== "square") params.set("format", state.format);
+  const design = designs.find((d) => d.name === state.design);
+  const name = $("#person-name").value.trim();
+  if (design.personal && name) {
+    params.set("name", name);
+    const unit = $("#person-unit").value.trim();
+    if (design.unit && unit) params.set("unit", unit);
+  }
+  const query = params.toString() ? `?${params}` : "";
+  const image = new Image();
+  image.src = `/frames/${encodeURIComponent(state.design)}/${encodeURIComponent(state.agency.slug)}.png${query}`;
+  try {
+    await image.decode();
+  } catch {
+    if (id === frameRequest) {
+      say(ui.stageStatus, "Bingkai gagal dimuat. Periksa koneksi, lalu pilih ulang desainnya.");
+      studio.dataset.frame = "error";
+    }
+    return;
+  }
+  if (id !== frameRequest) return;
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  state.frame = image;
+  updateReadiness();
+  draw();
+}
+
+// -- placement -----------------------------------------------------------------------------------
+
+function setPlacement(next, { fromInput = null } = {}) {
+  state.placement = clampPlacement(next);
+  const p = state.placement;
+  const fields = [
+    [ui.zoom, p.zoom],
+    [ui.rotate, p.rotate],
+    [ui.offsetX, p.offsetX],
+    [ui.offsetY, p.offsetY],
+  ];
+  for (const [input, value] of fields) {
+    if (input !== fromInput) input.value = String(Math.round(value * 100) / 100);
+  }
+  ui.zoomRange.value = String(Math.log2(p.zoom));
+  ui.zoomRange.setAttribute("aria-valuetext", `${formatDecimal(p.zoom)} kali`);
+  const shown = ((((p.rotate + 180) % 360) + 360) % 360) - 180;
+  ui.rotateRange.value = String(shown);
+  ui.rotateRange.setAttribute("aria-valuetext", `${formatDecimal(p.rotate)} derajat`);
+  scheduleDraw();
+}
+
+function readNumber(input) {
+  const value = parseFloat(String(input.value).replace(",", "."));
+  return Number.isFinite(value) ? value : null;
+}
+
+function bindNumber(input, key) {
+  const apply = () => {
+    const value = readNumber(input);
+    if (value !== null) setPlacement({ ...state.placement, [key]: value }, { fromInput: input });
+  };
+  input.addEventListener("input", apply);
+  input.addEventListener("change", () => {
+    apply();
+    setPlacement(state.placement); // show the clamped value
+  });
+}
+
+bindNumber(ui.zoom, "zoom");
+bindNumber(ui.rotate, "rotate");
+bindNumber(ui.offsetX, "offsetX");
+bindNumber(ui.offsetY, "offsetY");
+ui.zoomRange.addEventListener("input", () => setPlacement({ ...state.placement, zoom: 2 ** Number(ui.zoomRange.value) }));
+ui.rotateRange.addEventListener("input", () => setPlacement({ ...state.placement, rotate: Number(ui.rotateRange.value) }));
+$("#zoom-in").addEventListener("click", () => zoomBy(1.1));
+$("#zoom-out").addEventListener("click", () => zoomBy(1 / 1.1));
+$("#rotate-left").addEventListener("click", () => setPlacement({ ...state.placement, rotate: state.placement.rotate - 90 }));
+$("#rotate-right").addEventListener("click", () => setPlacement({ ...state.placement, rotate: state.placement.rotate + 90 }));
+$("#reset").addEventListener("click", () => setPlacement({ ...DEFAULT_PLACEMENT }));
+
+function zoomBy(ratio, qx = null, qy = null, turn = 0) {
+  if (!state.photo) {
+    setPlacement({ ...state.placement, zoom: state.placement.zoom * ratio });
+    return;
+  }
+  const win = currentWindow();
+  const x = qx ?? win.x + win.width / 2 + state.placement.offsetX * win.width;
+  const y = qy ?? win.y + win.height / 2 + state.placement.offsetY * win.height;
+  setPlacement(transformAbout(state.placement, win, state.photo.width, state.photo.height, x, y, ratio, turn));
+}
+
+// Pointer gestures on the preview: one finger or the mouse drags, two fingers pinch and turn.
+const pointers = new Map();
+let gesture = null;
+
+function toOutput(clientX, clientY) {
+  const rect = canvas.getBoundingClientRect();
+  return [((clientX - rect.left) * canvas.width) / rect.width, ((clientY - rect.top) * canvas.height) / rect.height];
+}
+
+function gestureSnapshot() {
+  const points = [...pointers.values()].map((p) => toOutput(p.x, p.y));
+  if (points.length === 1) return { points, mid: points[0] };
+  const [[ax, ay], [bx, by]] = points;
+  return {
+    points,
+    mid: [(ax + bx) / 2, (ay + by) / 2],
+    distance: Math.hypot(bx - ax, by - ay),
+    angle: (Math.atan2(by - ay, bx - ax) * 180) / Math.PI,
+  };
+}
+
+canvas.addEventListener("pointerdown", (event) => {
+  if (!state.photo) return;
+  canvas.setPointerCapture(event.pointerId);
+  pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+  gesture = pointers.size <= 2 ? gestureSnapshot() : gesture;
+  canvas.classList.add("dragging");
+});
+
+canvas.addEventListener("pointermove", (event) => {
+  if (!pointers.has(event.pointerId) || !gesture) return;
+  pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+  if (pointers.size > 2) return;
+  const now = gestureSnapshot();
+  if (now.points.length !== gesture.points.length) {
+    gesture = now;
+    return;
+  }
+  const win = currentWindow();
+  let next = {
+    ...state.placement,
+    offsetX: state.placement.offsetX + (now.mid[0] - gesture.mid[0]) / win.width,
+    offsetY: state.placement.offsetY + (now.mid[1] - gesture.mid[1]) / win.height,
+  };
+  if (now.points.length === 2 && gesture.distance > 0) {
+    const turn = now.angle - gesture.angle;
+    const wrapped = ((turn + 540) % 360) - 180;
+    next = transformAbout(next, win, state.photo.width, state.photo.height, now.mid[0], now.mid[1],
+      now.distance / gesture.distance, wrapped);
+  }
+  gesture = now;
+  setPlacement(next);
+});
+
+function endPointer(event) {
+  pointers.delete(event.pointerId);
+  gesture = pointers.size ? gestureSnapshot() : null;
+  if (!pointers.size) canvas.classList.remove("dragging");
+}
+canvas.addEventListener("pointerup", endPointer);
+canvas.addEventListener("pointercancel", endPointer);
+
+canvas.addEventListener("wheel", (event) => {
+  if (!state.photo) return;
+  event.preventDefault();
+  const [x, y] = toOutput(event.clientX, event.clientY);
+  const delta = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
+  zoomBy(Math.exp(-delta * 0.0015), x, y);
+}, { passive: false });
+
+canvas.addEventListener("keydown", (event) => {
+  if (!state.photo) return;
+  const step = event.shiftKey ? 0.05 : 0.01;
+  const p = state.placement;
+  const actions = {
+    ArrowLeft: () => setPlacement({ ...p, offsetX: p.offsetX - step }),
+    ArrowRight: () => setPlacement({ ...p, offsetX: p.offsetX + step }),
+    ArrowUp: () => setPlacement({ ...p, offsetY: p.offsetY - step }),
+    ArrowDown: () => setPlacement({ ...p, offsetY: p.offsetY + step }),
+    "+": () => zoomBy(1.05),
+    "=": () => zoomBy(1.05),
+    "-": () => zoomBy(1 / 1.05),
+    "[": () => setPlacement({ ...p, rotate: p.rotate - (event.shiftKey ? 15 : 1) }),
+    "]": () => setPlacement({ ...p, rotate: p.rotate + (event.shiftKey ? 15 : 1) }),
+    "0": () => setPlacement({ ...DEFAULT_PLACEMENT }),
+  };
+  const action = actions[event.key];
+  if (action) {
+    event.preventDefault();
+    action();
+  }
+});
+
+// -- the photo -----------------------------------------------------------------------------------
+
+async function isHeic(file) {
+  if (/image\/hei[cf]/i.test(file.type) || /\.(heic|heif|hif)$/i.test(file.name)) return true;
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const text = String.fromCharCode(...head.slice(4, 12));
+  return /^ftyp(heic|heix|hevc|heim|heis|mif1|msf1)/.test(text);
+}
+
+async function decodeWithImageElement(file) {
+  const url = URL.createObjectURL(file);
+  try {
+    const image = new Image();
+    image.src = url;
+    await image.decode(); // <img> applies EXIF orientation too (CSS image-orientation: from-image)
+    return image;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+// File -> { image, width, height }: upright (EXIF orientation applied) and small enough to draw.
+async function decodePhoto(file) {
+  let image;
+  try {
+    image = await createImageBitmap(file, { imageOrientation: "from-image" });
+  } catch {
+    image = await decodeWithImageElement(file);
+  }
+  const width = image.naturalWidth || image.width;
+  const height = image.naturalHeight || image.height;
+  const k = Math.min(1, MAX_SIDE / Math.max(width, height), Math.sqrt(MAX_PIXELS / (width * height)));
+  if (k >= 1) return { image, width, height };
+  const w = Math.max(1, Math.round(width * k));
+  const h = Math.max(1, Math.round(height * k));
+  let small;
+  try {
+    small = await createImageBitmap(image, { resizeWidth: w, resizeHeight: h, resizeQuality: "high" });
+  } catch {
+    small = document.createElement("canvas");
+    small.width = w;
+    small.height = h;
+    const c = small.getContext("2d");
+    c.imageSmoothingQuality = "high";
+    c.drawImage(image, 0, 0, w, h);
+  }
+  if (image.close) image.close();
+  return { image: small, width: w, height: h, reduced: true };
+}
+
+async function usePhoto(file) {
+  say(ui.photoMessage, "");
+  if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    say(ui.photoMessage, "Foto ini lebih dari 40 MB. Pilih foto yang lebih kecil atau ambil tangkapan layarnya.");
+    return;
+  }
+  say(ui.stageStatus, "Membuka foto…");
+  let photo;
+  try {
+    photo = await decodePhoto(file);
+  } catch {
+    const heic = await isHeic(file).catch(() => false);
+    say(ui.photoMessage, heic
+      ? "Browser ini tidak dapat membuka foto HEIC. Di iPhone, buka halaman ini di Safari, atau ubah Pengaturan → Kamera → Format ke “Paling Kompatibel”, atau bagikan foto itu sebagai JPEG lalu pilih lagi."
+      : "Berkas ini tidak dapat dibuka sebagai foto. Pilih foto JPEG, PNG atau WebP.");
+    updateReadiness();
+    return;
+  }
+  if (state.photo?.image?.close) state.photo.image.close();
+  state.photo = { ...photo, name: file.name };
+  setPlacement({ ...DEFAULT_PLACEMENT });
+  updateReadiness();
+  say(ui.downloadStatus, photo.reduced ? "Foto besar diperkecil di perangkat Anda agar lancar; hasilnya tetap tajam." : "");
+  draw();
+  // On a phone the preview sits below the photo step: bring it into view.
+  if (canvas.getBoundingClientRect().top > window.innerHeight * 0.6) {
+    $("#canvas-box").scrollIntoView({ behavior: smoothly(), block: "start" });
+  }
+}
+
+for (const input of [$("#photo"), $("#camera")]) {
+  input.addEventListener("change", () => {
+    usePhoto(input.files[0]);
+    input.value = ""; // choosing the same file again still works
+  });
+}
+
+const drop = $("#drop");
+for (const target of [drop, $("#canvas-box")]) {
+  target.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("over");
+  });
+  target.addEventListener("dragleave", () => drop.classList.remove("over"));
+  target.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("over");
+    const file = [...(event.dataTransfer?.files || [])][0];
+    if (file) usePhoto(file);
+  });
+}
+
+// -- agency, design, format ----------------------------------------------------------------------
+
+async function chooseAgency(agency) {
+  state.agency = agency;
+  $("#agency-name").textContent = agency.name;
+  $("#agency-chosen").hidden = false;
+  $("#agency-picker").hidden = true;
+  history.replaceState(null, "", `/t/${agency.slug}`);
+  document.title = `Bingkai foto ${agency.short_name} — ASN PILIH NETRAL`;
+  $("#copy-caption").disabled = true;
+  $("#copy-link").disabled = false;
+  loadFrame();
+  try {
+    const body = await fetchJSON(`/api/v1/agencies/${encodeURIComponent(agency.slug)}`);
+    if (state.agency?.slug === agency.slug) {
+      ui.caption.value = body.caption;
+      $("#copy-caption").disabled = false;
+    }
+  } catch (error) {
+    ui.caption.value = "";
+    say(ui.copyStatus, error.message);
+  }
+}
+
+const search = agencySearch($("[data-combo]"), chooseAgency);
+$("#agency-change").addEventListener("click", () => {
+  $("#agency-picker").hidden = false;
+  $("#agency-chosen").hidden = true;
+  search.input.value = "";
+  search.focus();
+});
+
+function showPersonFields() {
+  const design = designs.find((d) => d.name === state.design);
+  $("#person").hidden = !design.personal;
+  $("#person-unit-field").hidden = !design.unit;
+}
+
+$$("input[name=design]").forEach((radio) => radio.addEventListener("change", () => {
+  state.design = radio.value;
+  showPersonFields();
+  loadFrame();
+}));
+const reloadFrame = debounce(loadFrame, 500);
+$("#person-name").addEventListener("input", reloadFrame);
+$("#person-unit").addEventListener("input", reloadFrame);
+$$("input[name=format]").forEach((radio) => radio.addEventListener("change", () => {
+  state.format = radio.value;
+  loadFrame();
+}));
+
+// -- download and share --------------------------------------------------------------------------
+
+function fileName(ext) {
+  const story = state.format === "story" ? "-story" : "";
+  return `twibbon-${state.agency.slug}-${state.design}${story}.${ext}`;
+}
+
+async function download(type, ext) {
+  if (!state.frame || !state.photo) return;
+  draw(); // what is saved is exactly the preview, drawn now
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
+  if (!blob) {
+    say(ui.downloadStatus, "Gambar gagal dibuat di perangkat ini. Coba PNG, atau foto yang lebih kecil.");
+    return;
+  }
+  if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
+  state.resultUrl = URL.createObjectURL(blob);
+  $("#result-img").src = state.resultUrl;
+  $("#result").hidden = false;
+  if (inApp) {
+    say(ui.downloadStatus, "Tekan lama gambar di bawah, lalu pilih Simpan gambar.");
+    $("#result").scrollIntoView({ behavior: smoothly(), block: "center" });
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = state.resultUrl;
+  link.download = fileName(ext);
+  document.body.append(link);
+  link.click();
+  link.remove();
+  say(ui.downloadStatus, `${fileName(ext)} diunduh. Gambar hasilnya juga ada di bawah.`);
+}
+
+ui.downloads[0].addEventListener("click", () => download("image/jpeg", "jpg"));
+ui.downloads[1].addEventListener("click", () => download("image/png", "png"));
+
+$("#copy-caption").addEventListener("click", async () => {
+  const ok = await copyText(ui.caption.value, ui.caption);
+  say(ui.copyStatus, ok ? "Caption disalin. Tempelkan saat mengunggah foto." : "Salin gagal; pilih teks caption lalu salin manual.");
+});
+$("#copy-link").addEventListener("click", async () => {
+  const ok = await copyText(location.href);
+  say(ui.copyStatus, ok ? "Tautan disalin. Bagikan ke rekan satu instansi." : location.href);
+});
+
+// -- start ---------------------------------------------------------------------------------------
+
+if (inApp) {
+  $("#inapp-note").hidden = false;
+  $("#result-hint").classList.add("emphasis");
+}
+setPlacement({ ...DEFAULT_PLACEMENT });
+showPersonFields();
+updateReadiness();
+loadFrame();
