@@ -92,6 +92,16 @@ def load_agency_logo(path: str | Path) -> dict:
         raise NetralError(f"{path} adalah folder; beri berkas logo PNG, JPEG atau SVG.") from None
     except PermissionError:
         raise NetralError(f"Berkas logo {path} tidak dapat dibaca (izin ditolak).") from None
+    return logo_from_bytes(data, path)
+
+
+def logo_from_bytes(data: bytes, name: str | Path = "logo") -> dict:
+    """The same checks on a logo already in memory (a web upload); `name` is only for messages.
+
+    The content decides the format, not the name's extension."""
+    path = Path(name or "logo")
+    if len(data) > MAX_BYTES:
+        raise _fail(path, f"terlalu besar ({len(data) // 1024 // 1024} MB); batasnya {MAX_BYTES // 1024 // 1024} MB.")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff"):
         return _raster(path, data)

@@ -97,20 +97,9 @@ def format_label(fmt: str, ext: str) -> str:
 
 def agency_logo_from_upload(filename: str, data: bytes) -> dict:
     """An uploaded logo, checked and scaled by `agency_logo` exactly as `--logo FILE`, from memory."""
-    from .. import agency_logo
+    from ..agency_logo import logo_from_bytes
 
-    label = Path(filename or "logo").name
-    if len(data) > agency_logo.MAX_BYTES:
-        raise NetralError(f"Logo {label} terlalu besar; batasnya {agency_logo.MAX_BYTES // 1024 // 1024} MB.")
-    if not data:
-        raise NetralError(f"Logo {label} kosong (0 bita).")
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    # The same content sniffing as load_agency_logo (the name's extension does not count).
-    if data.startswith(b"\x89PNG\r\n\x1a\n") or data.startswith(b"\xff\xd8\xff"):
-        return agency_logo._raster(Path(label), data)
-    if head.startswith(b"<") and b"<svg" in data[:4096]:
-        return agency_logo._svg(Path(label), data)
-    raise NetralError(f"Logo {label} bukan PNG, JPEG atau SVG. Simpan logo dalam salah satu format itu.")
+    return logo_from_bytes(data, Path(filename or "logo").name)
 
 
 def _pick_formats(values: list[str], choices: list[tuple[str, str]], what: str) -> tuple[tuple[str, str], ...]:
