@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import sys
 import tempfile
 import tracemalloc
@@ -23,14 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
+from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
 
 from netral_assets import load_pack, load_registry  # noqa: E402
 from netral_assets.designs import load_design  # noqa: E402
 from netral_assets.leaflet import PT_PER_MM, SLUG_MM, build_leaflet, contact_details, leaflet_qr  # noqa: E402
 from netral_assets.render import _environment, build_context  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 300
 TARGET_MB = 200
 CONTACT = {
@@ -66,14 +64,11 @@ def leaflet_html(pack, agency, variant: str) -> tuple[str, object]:
 
 
 def bench_chromium(pack, agency, runs: int) -> dict | None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("Playwright tidak terpasang: .venv/bin/pip install playwright (tanpa mengunduh browser).")
+    if (why := chromium_missing()) is not None:
+        print(why)
         return None
-    if not shutil.which(CHROMIUM):
-        print(f"{CHROMIUM} tidak ada: apt-get install -y chromium.")
-        return None
+    from playwright.sync_api import sync_playwright
+
     result = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(

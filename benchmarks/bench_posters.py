@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -21,13 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
+from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
 
 from netral_assets import build_poster, list_designs, load_pack, load_registry  # noqa: E402
 from netral_assets.designs import load_design  # noqa: E402
 from netral_assets.render import _environment, build_context  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 JPEG_QUALITY = 90  # the same quality our JPEG writer uses
 
 
@@ -58,14 +56,11 @@ def bench_ours(pack, agency, designs, runs) -> tuple[dict, dict]:
 
 
 def bench_chromium(pack, agency, designs, runs) -> tuple[dict, dict] | None:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("Playwright tidak terpasang: .venv/bin/pip install playwright (tanpa mengunduh browser).")
+    if (why := chromium_missing()) is not None:
+        print(why)
         return None
-    if not shutil.which(CHROMIUM):
-        print(f"{CHROMIUM} tidak ada: apt-get install -y chromium.")
-        return None
+    from playwright.sync_api import sync_playwright
+
     wall, cpu = {}, {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(

@@ -90,3 +90,19 @@ def phone_photo_jpeg() -> bytes:
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=92, exif=exif.tobytes())
     return out.getvalue()
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; a benchmark never downloads a browser
+
+
+def chromium_missing() -> str | None:
+    """Why the headless-Chromium comparison cannot run here, or None when it can."""
+    import shutil
+
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright tidak terpasang: .venv/bin/pip install playwright (tanpa mengunduh browser)."
+    if not shutil.which(CHROMIUM):
+        return f"{CHROMIUM} tidak ada: apt-get install -y chromium."
+    return None
