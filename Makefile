@@ -23,10 +23,11 @@ demo: system-deps $(VENV)/.installed
 	@echo "Kit siap: $(OUT)/ (buka manifest.json untuk daftar berkas)"
 
 test: system-deps $(VENV)/.installed
+	$(VENV)/bin/ruff check netral_assets tests benchmarks tools
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check netral_assets tests benchmarks
+	$(VENV)/bin/ruff check netral_assets tests benchmarks tools
 
 bench: system-deps $(VENV)/.installed
 	$(PY) benchmarks/run.py

@@ -5,9 +5,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from conftest import pdffonts, pdftotext
 from PIL import Image
 
-from conftest import pdffonts, pdftotext
 from netral_assets.agencies import custom_agency
 from netral_assets.assets import build_poster, build_twibbon
 from netral_assets.errors import NetralError
