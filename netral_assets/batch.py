@@ -836,9 +836,12 @@ def write_national_manifest(pack: Pack, out: Path, results: list[AgencyResult], 
         write(",\n".join(key(k) + pretty(v) for k, v in tail.items()) + "\n}\n")
 
 
-def _previous_manifest(out: Path) -> dict:
+def _read_run_state(out: Path) -> dict:
+    """What the last run left for this one: each agency's ZIP record and the proof's (small, unlike
+    the national manifest, which is never read back)."""
     try:
-        return json.loads((out / MANIFEST).read_text("utf-8"))
+        state = json.loads((out / STATE_DIR / "state.json").read_text("utf-8"))
+        return state if isinstance(state, dict) else {}
     except (OSError, ValueError):
         return {}
 
@@ -870,8 +873,8 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
     try:
         remove_partial_files(out)
         shutil.rmtree(out / STATE_DIR / "tmp", ignore_errors=True)  # a killed run's scratch files
-        previous = _previous_manifest(out)
-        previous_zips = {a["slug"]: a["zip"] for a in previous.get("agencies", []) if a.get("zip")}
+        previous = _read_run_state(out)
+        previous_zips = previous.get("zips", {})
         # Imported before the workers fork, so each starts with the renderer's libraries loaded.
         import pypdfium2  # noqa: F401
         import weasyprint  # noqa: F401
@@ -896,6 +899,8 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
         phases["proof"] = time.perf_counter() - clock
         clock = time.perf_counter()
         write_national_manifest(pack, out, results, errors, selection or {}, time.perf_counter() - started, proof)
+        zips = {**previous_zips, **{r.agency["slug"]: r.zip for r in results if r.zip}}
+        write_atomic(out / STATE_DIR / "state.json", _compact({"zips": zips, "proof": proof}))
         shutil.rmtree(out / STATE_DIR / "tmp", ignore_errors=True)
         phases["manifest"] = time.perf_counter() - clock
         return BatchResult(out, results, errors, time.perf_counter() - started, out / MANIFEST,
