@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 AGENCY ?= Kabupaten Sleman
 OUT    ?= out
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test test-deps lint bench system-deps clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,17 @@ demo: system-deps $(VENV)/.installed
 	$(VENV)/bin/netral kit --agency "$(AGENCY)" --out $(OUT)
 	@echo "Kit siap: $(OUT)/ (buka manifest.json untuk daftar berkas)"
 
-test: system-deps $(VENV)/.installed
+test-deps:
+	tools/system-deps.sh chromium
+
+test: test-deps $(VENV)/.installed
 	$(VENV)/bin/ruff check netral_assets tests benchmarks tools
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check netral_assets tests benchmarks tools
 
-bench: system-deps $(VENV)/.installed
+bench: test-deps $(VENV)/.installed
 	$(PY) benchmarks/run.py
 
 clean:

@@ -3,10 +3,10 @@
 #   libharfbuzz-subset0  WeasyPrint subsets fonts with it (without it, PDFs are several times slower)
 #   libpango-1.0-0       WeasyPrint's text layout
 #   poppler-utils        pdftotext/pdftoppm, used by the tests to read PDFs back
-#   chromium             the browser tests drive Debian's Chromium with Playwright (never a downloaded one)
+#   chromium             (asked for by `make test`) the browser tests drive Debian's Chromium with Playwright
 # Usage: tools/system-deps.sh [extra packages...]
 set -euo pipefail
-packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium fonts-dejavu-core "$@")
+packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core "$@")
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: apt-get not found; install these yourself if missing: ${packages[*]}" >&2
   exit 0
