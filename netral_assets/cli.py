@@ -92,7 +92,7 @@ def cli():
 @pack_options
 @click.option("--out", "-o", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder keluaran; kit ditulis ke OUT/<slug-instansi>/.")
-@click.option("--only", default="twibbon,logo,poster", show_default=True,
+@click.option("--only", default="twibbon,logo,poster,leaflet", show_default=True,
               help="Bagian kit yang dibuat, dipisah koma.")
 @_fail_cleanly
 def kit(agency_query, brand_dir, agencies_csv, out_dir, only):

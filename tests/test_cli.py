@@ -20,7 +20,9 @@ def test_kit_command_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "kabupaten-sleman" in result.stdout
     manifest = json.loads((tmp_path / "kabupaten-sleman" / "manifest.json").read_text())
-    assert len(manifest["files"]) >= 10
+    kinds = {f["kind"] for f in manifest["files"]}
+    # the command's default is the whole kit (a regression: leaflets were once left out)
+    assert kinds == {"twibbon", "logo", "poster", "leaflet"}
 
 
 @pytest.mark.parametrize(
