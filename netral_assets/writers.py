@@ -35,14 +35,25 @@ def rasterize(rendered, width_px: int | None = None, transparent: bool = False):
         width_pt = page.get_width()
         target = width_px or round(rendered.fmt.width)
         scale = target / width_pt
-        fill = (0, 0, 0, 0) if transparent else (255, 255, 255, 255)
-        bitmap = page.render(scale=scale, fill_color=fill, may_draw_forms=False)
+        # Ask pdfium for the final pixel layout (RGBA or RGB, byte order reversed from its native BGR)
+        # so Pillow wraps the buffer without a conversion pass: a third of the raster time.
+        import pypdfium2.raw as pdfium_c
+
+        bitmap = page.render(
+            scale=scale,
+            fill_color=(0, 0, 0, 0) if transparent else (255, 255, 255, 255),
+            may_draw_forms=False,
+            force_bitmap_format=pdfium_c.FPDFBitmap_BGRA if transparent else pdfium_c.FPDFBitmap_BGR,
+            rev_byteorder=True,
+        )
         image = bitmap.to_pil()
         expected = (target, round(rendered.fmt.height * target / rendered.fmt.width))
         if image.size != expected:
             # pdfium rounds the page size up on some scales; crop the stray row or column
             image = image.crop((0, 0, *expected))
-        return image.convert("RGBA" if transparent else "RGB")
+        mode = "RGBA" if transparent else "RGB"
+        # a copy either way: the bitmap's buffer is freed with the bitmap
+        return image.convert(mode) if image.mode != mode else image.copy()
     finally:
         pdf.close()
 
