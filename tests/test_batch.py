@@ -310,3 +310,19 @@ def test_one_bad_agency_does_not_stop_the_others(tmp_path):
     text = pdftotext((out / "proof.pdf").read_bytes(), tmp_path)
     assert '<img src="http://example.invalid/x.png"> Dinas' in text
     assert not list(out.rglob("*.part"))
+
+
+def test_workers_are_replaced_without_losing_an_agency(monkeypatch, pack, tmp_path):
+    # Workers are replaced every WORKER_AGENCIES kits to keep memory flat; every agency is still made once.
+    from netral_assets import batch
+    from netral_assets.kit import KitOptions
+
+    monkeypatch.setattr(batch, "WORKER_AGENCIES", 1)
+    agencies = select_agencies(load_registry(), "kabkota", "34")[0]
+    done = []
+    result = batch.run_batch(pack, agencies, tmp_path / "kits", batch.BatchOptions(KitOptions(only=("logo",)), workers=2,
+                                                                                 proof=False),
+                             progress=lambda r, n, total: done.append(r.agency["slug"]))
+    assert not result.errors
+    assert sorted(done) == sorted(a.slug for a in agencies)
+    assert result.rendered == result.files == 5 * 10
