@@ -26,6 +26,7 @@ import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -584,6 +585,7 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     from markupsafe import Markup
     from weasyprint import HTML
 
+    from .formatting import format_number
     from .render import _font_config, font_faces, make_url_fetcher
 
     path = out / STATE_DIR / "proof" / f"{_piece_fingerprint(piece)}.pdf"
@@ -605,6 +607,7 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     # Agency names are text, never markup: the sandbox escapes them, the fetcher reads only the pack.
     env = SandboxedEnvironment(loader=FileSystemLoader(str(PROOF_TEMPLATE.parent)), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["number"] = format_number
     html = env.get_template(PROOF_TEMPLATE.name).render(
         **piece, campaign=pack.name, fonts_css=Markup(fonts), thumb_mm=PROOF_THUMB_MM, logo_mm=PROOF_LOGO_MM,
         font_family=pack.config.get("fonts", {}).get("family", "sans-serif"), max_listed=PROOF_MAX_LISTED)
@@ -652,6 +655,7 @@ def build_proof(pack: Pack, out: Path, results: list[AgencyResult], errors: list
             merged.save(f)
     finally:
         merged.close()
+    _release_memory()  # the joined sheet was held in memory; the parent goes back to its size
     keep = {f"{fp}.pdf" for fp in fingerprints}
     for stale in folder.glob("*.pdf"):
         if stale.name not in keep:
@@ -722,19 +726,21 @@ def _agency_task(agency: Agency, previous_zip: dict | None) -> AgencyResult:
 
 
 def _release_memory() -> None:
-    """Give the freed heap back to the system after a kit (images of several MB come and go), so a
-    worker's footprint is what it uses, not its high-water mark. glibc only; elsewhere a no-op."""
-    trim = _WORKER.get("malloc_trim")
-    if trim is None:
-        try:
-            import ctypes
-
-            trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError):
-            trim = False
-        _WORKER["malloc_trim"] = trim
+    """Give the freed heap back to the system (images and PDFs of several MB come and go), so a
+    process's footprint is what it uses, not its high-water mark. glibc only; elsewhere a no-op."""
+    trim = _malloc_trim()
     if trim:
         trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _proof_task(piece: dict) -> tuple[str, int]:
