@@ -170,13 +170,19 @@ def test_story_with_a_huge_photo_is_downscaled_in_the_browser_and_still_matches(
     compare("web-framing-story-big", png, expected)
 
 
-def test_pointer_and_wheel_move_the_photo(phone, tmp_path):
-    page = phone
+
+def _open_with_photo(page, tmp_path):
+    """The Sleman framing page with a test photo loaded."""
     page.goto("/t/kabupaten-sleman")
     page.locator("#studio[data-frame=ready]").wait_for()
     test_photo(tmp_path / "foto.jpg")
     page.set_input_files("#photo", str(tmp_path / "foto.jpg"))
     page.locator("#studio[data-photo=ready]").wait_for()
+
+
+def test_pointer_and_wheel_move_the_photo(phone, tmp_path):
+    page = phone
+    _open_with_photo(page, tmp_path)
     box = page.locator("#canvas").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx, cy)
@@ -260,11 +266,7 @@ def tab_through(page, stop_at: str, limit: int = 120) -> list[str]:
 
 def test_keyboard_reaches_and_works_every_framing_control(phone, tmp_path):
     page = phone
-    page.goto("/t/kabupaten-sleman")
-    page.locator("#studio[data-frame=ready]").wait_for()
-    test_photo(tmp_path / "foto.jpg")
-    page.set_input_files("#photo", str(tmp_path / "foto.jpg"))
-    page.locator("#studio[data-photo=ready]").wait_for()
+    _open_with_photo(page, tmp_path)
     page.focus("a.skip")
     seen = tab_through(page, "copy-link")
     for control in ["agency-change", "design=bundar", "format=square", "photo", "camera", "canvas", "zoom-out",
