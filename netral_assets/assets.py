@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw
@@ -13,6 +14,7 @@ from PIL import Image, ImageChops, ImageDraw
 from .agencies import Agency
 from .designs import Design, Window, default_design, load_design
 from .errors import NetralError
+from .layers import compose_pdf, compose_raster, is_layered
 from .pack import Pack
 from .render import render_design
 from .writers import encode_image, rasterize, write_pdf, writer_for
@@ -59,6 +61,12 @@ class Asset:
 
 def window_mask(window: Window, size: tuple[int, int]) -> Image.Image:
     """An L-mode mask: 255 inside the photo window, 0 outside, anti-aliased at the edge."""
+    return _window_mask(window, tuple(size)).copy()
+
+
+@lru_cache(maxsize=16)
+def _window_mask(window: Window, size: tuple[int, int]) -> Image.Image:
+    # drawn once per window and size in a process: the supersampled drawing costs ~40 ms
     s = MASK_SUPERSAMPLE
     big = Image.new("L", (size[0] * s, size[1] * s), 0)
     draw = ImageDraw.Draw(big)
@@ -72,8 +80,7 @@ def window_mask(window: Window, size: tuple[int, int]) -> Image.Image:
     return big.resize(size, Image.Resampling.BOX)
 
 
-def _size_of(rendered, ext: str) -> dict:
-    fmt = rendered.fmt
+def _size_of(fmt, ext: str) -> dict:
     if ext == ".pdf" and fmt.is_print:
         return {"mm": list(fmt.mm)}
     if ext == ".pdf":
@@ -81,11 +88,20 @@ def _size_of(rendered, ext: str) -> dict:
     return {"px": [round(fmt.width), round(fmt.height)]}
 
 
+def frame_raster(pack: Pack, agency: Agency, design: Design, fmt: str, extra: dict | None = None):
+    """A twibbon's artwork as RGBA (composed from its layers when the design is layered) and its
+    preflight findings, before the window is cut."""
+    if is_layered(design):
+        out = compose_raster(pack, design, fmt, agency, extra, transparent=True)
+        return out.product, out.findings
+    rendered = render_design(pack, design, fmt, agency, extra)
+    return rasterize(rendered, transparent=True), rendered.findings
+
+
 def frame_image(pack: Pack, agency: Agency, design: Design, fmt: str = "square") -> Image.Image:
     """The twibbon frame as RGBA: transparent in the photo window, opaque elsewhere."""
-    rendered = render_design(pack, design, fmt, agency)
-    image = rasterize(rendered, transparent=True)
-    image.info["findings"] = rendered.findings
+    image, findings = frame_raster(pack, agency, design, fmt)
+    image.info["findings"] = findings
     window = design.window(fmt)
     if window is None:
         raise NetralError(f"Desain twibbon {design.name} tidak punya [window] di design.toml.")
@@ -123,10 +139,10 @@ def build_twibbon(pack: Pack, agency: Agency, design: str | None = None, ext: st
     )
 
 
-def poster_alt(pack: Pack, agency: Agency, design: Design, rendered) -> str:
+def poster_alt(pack: Pack, agency: Agency, design: Design, sources: list[dict]) -> str:
     template = design.meta.get("alt", "Poster {campaign} dari {agency}.")
     figures = "; ".join(
-        f"{s['label']} {s['period']}: {s['value']:,}".replace(",", ".") for s in rendered.sources
+        f"{s['label']} {s['period']}: {s['value']:,}".replace(",", ".") for s in sources
     )
     text = template.format(campaign=pack.name, agency=agency.name, slogan=pack.slogan)
     return f"{text} Angka: {figures}." if figures else text
@@ -146,24 +162,38 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
         from .agency_logo import load_agency_logo
 
         extra = {**(extra or {}), "logo": load_agency_logo(logo)}
-    rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)
     ext, writer = writer_for(f"x{ext}")
-    alt = poster_alt(pack, agency, d, rendered)
-    if ext == ".pdf":
+    title = f"{d.title} — {agency.name}"
+    finisher = None
+    if ext == ".pdf" and print_marks:
         from .pdfboxes import print_boxes
 
-        options = {"finisher": print_boxes(f.zoom)} if print_marks else {}
-        data = write_pdf(rendered, metadata={"title": f"{d.title} — {agency.name}", "lang": "id"}, **options)
+        finisher = print_boxes(f.zoom)
+    if is_layered(d):
+        if ext == ".pdf":
+            out = compose_pdf(pack, d, fmt, agency, extra, print_marks, title=title, finisher=finisher)
+            data = out.product
+        else:
+            out = compose_raster(pack, d, fmt, agency, extra, transparent=ext not in (".jpg", ".jpeg"))
+            data = writer(None, image=out.product)
+        sources, findings = out.sources, out.findings
     else:
-        data = writer(rendered)
+        rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)
+        if ext == ".pdf":
+            options = {"finisher": finisher} if finisher else {}
+            data = write_pdf(rendered, metadata={"title": title, "lang": "id"}, **options)
+        else:
+            data = writer(rendered)
+        sources, findings = rendered.sources, rendered.findings
+    alt = poster_alt(pack, agency, d, sources)
     return Asset(
         name=f"poster-{d.name}-{fmt}{ext}",
         kind="poster",
         design=d.name,
         format=fmt,
         data=data,
-        size=_size_of(rendered, ext),
+        size=_size_of(f, ext),
         alt=alt,
-        sources=rendered.sources,
-        findings=rendered.findings,
+        sources=sources,
+        findings=findings,
     )

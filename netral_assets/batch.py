@@ -72,6 +72,9 @@ THUMB_QUALITY = 70
 # Agencies per proof piece: pieces are laid out in parallel and kept, so a re-run after a change
 # lays out only the pieces that changed.
 PROOF_PIECE = 16
+# Pixels of layered designs' bodies a worker keeps (layers.py): the first bodies a kit draws (the
+# twibbons and some posters); the others are drawn again from their kept PDF each time (~15 ms).
+WORKER_PIXEL_MB = 28
 # Already-compressed formats are stored in the ZIP, not deflated again.
 ZIP_STORED = {".png", ".jpg", ".jpeg", ".webp", ".pdf"}
 # A worker process that dies (out of memory, a crash in a C library) breaks the pool; the pool is
@@ -709,6 +712,11 @@ def _init_worker(parent: int, brand_dir: str | None, out: str, options: BatchOpt
     scratch = Path(out) / STATE_DIR / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     tempfile.tempdir = str(scratch)
+    # Layered designs keep their bodies as PDF in a worker, and only a few as pixels: memory stays
+    # flat across the pool (layers.py).
+    from .layers import limit_pixels
+
+    limit_pixels(WORKER_PIXEL_MB)
     # The pack is loaded once per worker; its font configuration and caches stay warm across agencies.
     _WORKER.update(pack=load_pack(brand_dir), out=Path(out), options=options)
 

@@ -52,13 +52,12 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageCms, ImageFile, UnidentifiedImageError
 
 from .agencies import Agency, slugify
-from .assets import frame_image, window_mask
+from .assets import frame_image, frame_raster, window_mask
 from .designs import Design, Window, default_design, load_design
 from .errors import NetralError
 from .kit import write_atomic
 from .pack import Pack
-from .render import render_design
-from .writers import JPEG_QUALITY, encode_image, rasterize
+from .writers import JPEG_QUALITY, encode_image
 
 # -- defaults: the one place for the limits and choices of photo framing -------------------------
 
@@ -234,8 +233,7 @@ class Frame:
 
 def _rasterize_frame(pack: Pack, agency: Agency, design: Design, fmt: str, texts: dict) -> Image.Image:
     # frame_image() with a person's name and unit in the design's text boxes; same window treatment.
-    rendered = render_design(pack, design, fmt, agency, extra={"texts": texts})
-    image = rasterize(rendered, transparent=True)
+    image, _ = frame_raster(pack, agency, design, fmt, extra={"texts": texts})
     alpha = ImageChops.multiply(image.getchannel("A"), ImageChops.invert(window_mask(design.window(fmt), image.size)))
     image.putalpha(alpha)
     return image

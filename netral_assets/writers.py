@@ -25,15 +25,25 @@ def write_pdf(rendered, **options) -> bytes:
 
 def rasterize(rendered, width_px: int | None = None, transparent: bool = False):
     """First page -> Pillow image, `width_px` wide (default: the layout canvas width)."""
+    # layout px map 1:1 to 0.75 pt, no zoom; this PDF is read once and thrown away, so skip compressing it
+    return rasterize_pdf(raster_pdf(rendered), rendered.fmt, width_px, transparent)
+
+
+def raster_pdf(rendered) -> bytes:
+    """The PDF `rasterize_pdf` reads: layout px map 1:1 to 0.75 pt (no zoom), uncompressed (it is read
+    once, or kept in memory by layers.py, never written)."""
+    return rendered.document.write_pdf(uncompressed_pdf=True)
+
+
+def rasterize_pdf(pdf_bytes: bytes, fmt, width_px: int | None = None, transparent: bool = False):
+    """A raster PDF's first page -> Pillow image (RGBA when `transparent`, else RGB on white)."""
     import pypdfium2 as pdfium
 
-    # layout px map 1:1 to 0.75 pt, no zoom; this PDF is read once and thrown away, so skip compressing it
-    pdf_bytes = rendered.document.write_pdf(uncompressed_pdf=True)
     pdf = pdfium.PdfDocument(pdf_bytes)
     try:
         page = pdf[0]
         width_pt = page.get_width()
-        target = width_px or round(rendered.fmt.width)
+        target = width_px or round(fmt.width)
         scale = target / width_pt
         # Ask pdfium for the final pixel layout (RGBA or RGB, byte order reversed from its native BGR)
         # so Pillow wraps the buffer without a conversion pass: a third of the raster time.
@@ -47,7 +57,7 @@ def rasterize(rendered, width_px: int | None = None, transparent: bool = False):
             rev_byteorder=True,
         )
         image = bitmap.to_pil()
-        expected = (target, round(rendered.fmt.height * target / rendered.fmt.width))
+        expected = (target, round(fmt.height * target / fmt.width))
         if image.size != expected:
             # pdfium rounds the page size up on some scales; crop the stray row or column
             image = image.crop((0, 0, *expected))

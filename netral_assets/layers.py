@@ -1,0 +1,258 @@
+"""Layered rendering: a design's agency-independent body is laid out once per process and kept as a
+finished PDF; each agency then costs only its own small layer, laid out
+alone and composed on top. This is what makes a poster cost tens of milliseconds in a kit, a batch
+or the web app, where the same design is made for agency after agency.
+
+A design opts in with `layered = true` in design.toml, and its template reads `layer`:
+- "body": everything but the agency's own content. It is rendered without `agency`, its fitted
+  texts or `logo`, so a template that uses them there fails loudly rather than caching one agency.
+- "agency": only the agency's elements and whatever the body paints over them, at the same
+  positions, on a transparent page (same page size, bleed and marks as the body).
+- "full" (any other caller): both in one document, as before.
+
+Both layers go through preflight: the body's findings are cached with it, the agency layer's are
+found on every render. The cache key is the body's HTML itself (plus page rule and output options),
+so whatever the body depends on — pack, statistics, settings, the reporting channel — re-renders it
+when it changes. Cached bodies are bounded by `CACHE_BYTES` (least recently used go first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from .agencies import Agency
+from .designs import Design
+from .pack import Pack
+from .render import Rendered, design_html, lay_out
+from .writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
+
+# Cached bodies of one process, two tiers. Every body is kept as PDF (the uncompressed raster PDF,
+# ~70–400 KB, or the final print PDF, ~30 KB): a whole kit's posters and twibbons take a few MB.
+# Raster bodies also keep their pixels while PIXEL_BYTES allows (first come, first kept: a feed
+# poster is 4.4 MB): drawing the PDF again costs ~10–20 ms, copying the pixels a fraction of one.
+# Batch workers lower the pixel tier (limit_pixels) to keep the pool's memory flat.
+CACHE_BYTES = int(os.environ.get("NETRAL_LAYER_CACHE_MB", "32")) * 1024 * 1024
+PIXEL_BYTES = int(os.environ.get("NETRAL_LAYER_PIXELS_MB", "96")) * 1024 * 1024
+
+
+def is_layered(design: Design) -> bool:
+    return bool(design.meta.get("layered"))
+
+
+@dataclass
+class Body:
+    product: bytes  # the raster PDF (raster outputs) or the final PDF (PDF outputs)
+    findings: list
+    sources: list
+    nbytes: int
+    pixels: dict = field(default_factory=dict)  # transparent (bool) -> PIL image, when kept
+
+
+@dataclass
+class Composed:
+    """A layered design's output with what a `Rendered` would tell about it."""
+
+    product: object  # PIL.Image.Image or PDF bytes
+    findings: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
+
+
+class _BodyCache:
+    def __init__(self, limit: int, pixel_limit: int):
+        self.limit = limit
+        self.pixel_limit = pixel_limit
+        self.items: OrderedDict[tuple, Body] = OrderedDict()
+        self.size = 0
+        self.pixel_size = 0
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key) -> Body | None:
+        with self.lock:
+            body = self.items.get(key)
+            if body is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self.items.move_to_end(key)
+            return body
+
+    def put(self, key, body: Body) -> None:
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = body
+            self.size += body.nbytes
+            while self.size > self.limit and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.size -= old.nbytes
+                self._drop_pixels(old)
+
+    def pixels(self, body: Body, transparent: bool, draw):
+        """The body's pixels: kept ones, or drawn from its PDF (and kept while the tier has room)."""
+        image = body.pixels.get(transparent)
+        if image is not None:
+            return image
+        image = draw()
+        nbytes = image.width * image.height * len(image.getbands())
+        with self.lock:
+            if self.pixel_size + nbytes <= self.pixel_limit and transparent not in body.pixels:
+                body.pixels[transparent] = image
+                self.pixel_size += nbytes
+        return image
+
+    def _drop_pixels(self, body: Body) -> None:
+        for image in body.pixels.values():
+            self.pixel_size -= image.width * image.height * len(image.getbands())
+        body.pixels.clear()
+
+    def clear(self) -> None:
+        with self.lock:
+            for body in self.items.values():
+                self._drop_pixels(body)
+            self.items.clear()
+            self.size = self.hits = self.misses = 0
+
+
+_cache = _BodyCache(CACHE_BYTES, PIXEL_BYTES)
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def limit_pixels(megabytes: float) -> None:
+    """Set this process's pixel tier (0: keep bodies as PDF only); kept pixels beyond it are dropped."""
+    with _cache.lock:
+        _cache.pixel_limit = int(megabytes * 1024 * 1024)
+        if _cache.pixel_size > _cache.pixel_limit:
+            for body in _cache.items.values():
+                _cache._drop_pixels(body)
+
+
+def cache_stats() -> dict:
+    return {"entries": len(_cache.items), "bytes": _cache.size, "pixel_bytes": _cache.pixel_size,
+            "hits": _cache.hits, "misses": _cache.misses}
+
+
+def _body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_marks: bool,
+          output: tuple, make) -> Body:
+    # The body sees the options that are not the agency's (e.g. the reporting channel), never its
+    # logo or texts.
+    shared = {k: v for k, v in (extra or {}).items() if k not in ("logo", "texts")}
+    source = design_html(pack, design, fmt_name, None, shared, print_marks, layer="body")
+    key = (source.key, tuple(str(r) for r in pack.roots()), output)
+    body = _cache.get(key)
+    if body is None:
+        rendered = lay_out(pack, source)
+        product = make(rendered)
+        body = Body(product, rendered.findings, rendered.sources, len(product))
+        _cache.put(key, body)
+    return body
+
+
+def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,
+            print_marks: bool) -> Rendered:
+    return lay_out(pack, design_html(pack, design, fmt_name, agency, extra, print_marks, layer="agency"))
+
+
+def _merge(body: Body, layer: Rendered) -> tuple[list, list]:
+    findings = list(body.findings) + [f for f in layer.findings if f not in body.findings]
+    sources = list(body.sources) + [s for s in layer.sources if s not in body.sources]
+    return findings, sources
+
+
+def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None = None,
+                   transparent: bool = False) -> Composed:
+    """The design as a Pillow image (RGBA when `transparent`, else RGB on white)."""
+    body = _body(pack, design, fmt_name, extra, False, ("raster",), raster_pdf)
+    layer = _agency(pack, design, fmt_name, agency, extra, False)
+    top = rasterize(layer, transparent=True)
+    image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, layer.fmt, transparent=transparent))
+    image = image.copy()
+    box = top.getchannel("A").getbbox()
+    if box:
+        region = top.crop(box)
+        if image.mode == "RGBA":
+            image.alpha_composite(region, dest=box[:2])
+        else:
+            image.paste(region.convert("RGB"), box[:2], region.getchannel("A"))
+    return Composed(image, *_merge(body, layer))
+
+
+def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None = None,
+                print_marks: bool = False, title: str = "", finisher=None) -> Composed:
+    """The design as PDF bytes: the body's page with the agency layer drawn over it as a form XObject
+    (pikepdf), fonts of both embedded, title set for this agency."""
+    import pikepdf
+
+    def make(rendered):
+        options = {"finisher": finisher} if finisher else {}
+        return write_pdf(rendered, metadata={"title": design.title, "lang": "id"}, **options)
+
+    body = _body(pack, design, fmt_name, extra, print_marks, ("pdf", finisher is not None), make)
+    layer = _agency(pack, design, fmt_name, agency, extra, print_marks)
+    top = write_pdf(layer)
+    with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(top)) as over:
+        _retag_subsets(over, taken=_subset_tags(pdf))
+        page, top_page = pdf.pages[0], over.pages[0]
+        # Same page size, but print_boxes() may have moved the body's origin to the trim corner:
+        # draw the layer 1:1, shifted by the difference of the two MediaBox origins.
+        form = pdf.copy_foreign(top_page.as_form_xobject())
+        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Agency")
+        dx = float(page.mediabox[0]) - float(top_page.mediabox[0])
+        dy = float(page.mediabox[1]) - float(top_page.mediabox[1])
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, f"\nQ q 1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q\n".encode()))
+        if title:
+            pdf.docinfo["/Title"] = title
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return Composed(out.getvalue(), *_merge(body, layer))
+
+
+# Font subsets are named "ABCDEF+Family"; WeasyPrint derives the six letters from the font, not the
+# glyphs in the subset, so both layers can hold different subsets under one name. The PDF spec asks
+# for distinct tags (RIPs and viewers may cache fonts by name): the layer's subsets get new ones.
+_SUBSET = re.compile(r"^/?([A-Z]{6})\+")
+
+
+def _font_names(pdf):
+    import pikepdf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") in ("/Font", "/FontDescriptor"):
+            for key in ("/BaseFont", "/FontName"):
+                if key in obj:
+                    yield obj, key, str(obj[key])
+
+
+def _subset_tags(pdf) -> set[str]:
+    return {m.group(1) for _, _, name in _font_names(pdf) if (m := _SUBSET.match(name))}
+
+
+def _retag_subsets(pdf, taken: set[str]) -> None:
+    import pikepdf
+
+    new: dict[str, str] = {}
+    for obj, key, name in list(_font_names(pdf)):
+        m = _SUBSET.match(name)
+        if not m:
+            continue
+        old = m.group(1)
+        if old not in new:
+            seed = old
+            while True:
+                seed = hashlib.sha256(seed.encode()).hexdigest()
+                tag = "".join(chr(65 + int(seed[i:i + 2], 16) % 26) for i in range(0, 12, 2))
+                if tag not in taken:
+                    break
+            new[old] = tag
+            taken.add(tag)
+        obj[key] = pikepdf.Name("/" + new[old] + name.lstrip("/")[6:])
