@@ -34,6 +34,9 @@ class Asset:
     alt: str = ""
     sources: list = field(default_factory=list)
     findings: list = field(default_factory=list)
+    # The picture `data` was encoded from (raster assets), while it is at hand: a batch makes its
+    # proof thumbnail from it instead of decoding the file again. Never written anywhere.
+    image: object = field(default=None, repr=False, compare=False)
 
     @property
     def sha256(self) -> str:
@@ -136,6 +139,7 @@ def build_twibbon(pack: Pack, agency: Agency, design: str | None = None, ext: st
         size={"px": list(image.size)},
         alt=twibbon_alt(pack, agency, d),
         findings=image.info.get("findings", []),
+        image=image,
     )
 
 
@@ -164,6 +168,7 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
         extra = {**(extra or {}), "logo": load_agency_logo(logo)}
     ext, writer = writer_for(f"x{ext}")
     title = f"{d.title} — {agency.name}"
+    image = None
     finisher = None
     if ext == ".pdf" and print_marks:
         from .pdfboxes import print_boxes
@@ -176,6 +181,7 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
         else:
             out = compose_raster(pack, d, fmt, agency, extra, transparent=ext not in (".jpg", ".jpeg"))
             data = writer(None, image=out.product)
+            image = out.product
         sources, findings = out.sources, out.findings
     else:
         rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)
@@ -196,4 +202,5 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
         alt=alt,
         sources=sources,
         findings=findings,
+        image=image,
     )

@@ -240,11 +240,14 @@ def _thumb_path(out: Path, sha: str) -> Path:
     return out / STATE_DIR / "thumbs" / sha[:2] / f"{sha[:24]}.jpg"
 
 
-def make_thumbnail(data: bytes, ext: str, height: int = THUMB_HEIGHT) -> bytes | None:
-    """A small JPEG of an asset for the proof sheet (first page of a PDF); None for SVG."""
+def make_thumbnail(data: bytes, ext: str, height: int = THUMB_HEIGHT, image=None) -> bytes | None:
+    """A small JPEG of an asset for the proof sheet (first page of a PDF); None for SVG. `image` is
+    the picture the file was encoded from, when at hand (no decoding then)."""
     from PIL import Image
 
-    if ext == ".pdf":
+    if image is not None:
+        image = image.copy()  # thumbnail() works in place; the caller's picture stays as it is
+    elif ext == ".pdf":
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(data)
@@ -355,6 +358,7 @@ def refresh_kit(pack: Pack, agency: Agency, out: Path, options: BatchOptions,
             and (folder / name).is_file()]
     done: dict[str, dict] = {}
     fresh: dict[str, bytes] = {}  # bytes made in this run, for the thumbnails
+    thumbs: dict[str, bytes | None] = {}  # thumbnails made from pictures in memory
 
     def save_state(final: bool = False) -> None:
         entries = [done.get(j.name) or state.get(j.name) for j in jobs]
@@ -387,8 +391,15 @@ def refresh_kit(pack: Pack, agency: Agency, out: Path, options: BatchOptions,
                 asset = build(job)
                 timings[job.kind] = timings.get(job.kind, 0.0) + time.process_time() - clock
                 write_atomic(path, asset.data)
-                fresh[job.name] = asset.data
                 done[job.name] = manifest_entry(asset, job)
+                if options.proof and asset.image is not None:
+                    # its thumbnail now, from the picture in memory (decoding a PNG again costs more)
+                    clock = time.process_time()
+                    if not _thumb_path(out, done[job.name]["sha256"]).is_file():
+                        thumbs[job.name] = make_thumbnail(asset.data, path.suffix, image=asset.image)
+                    timings["thumbnails"] = timings.get("thumbnails", 0.0) + time.process_time() - clock
+                else:
+                    fresh[job.name] = asset.data
                 result.rendered += 1
                 # Recorded file by file: a run killed now re-makes only the file it was making.
                 save_state()
@@ -404,11 +415,11 @@ def refresh_kit(pack: Pack, agency: Agency, out: Path, options: BatchOptions,
     if options.proof:
         clock = time.process_time()
         try:
-            _thumbnails(out, folder, proof_items(entries), fresh)
-            timings["thumbnails"] = time.process_time() - clock
+            _thumbnails(out, folder, proof_items(entries), fresh, thumbs)
+            timings["thumbnails"] = timings.get("thumbnails", 0.0) + time.process_time() - clock
         except Exception as exc:  # a missing thumbnail must not fail the kit; the proof says so
             result.errors.append({"file": None, "message": f"Gambar kecil untuk lembar periksa gagal: {_unexpected(exc)}"})
-    del fresh
+    del fresh, thumbs
     caption = caption_text(pack, agency).encode()
     if _read_bytes(folder / "caption.txt") != caption:
         write_atomic(folder / "caption.txt", caption)
@@ -429,16 +440,20 @@ def refresh_kit(pack: Pack, agency: Agency, out: Path, options: BatchOptions,
     return result
 
 
-def _thumbnails(out: Path, folder: Path, items: list[dict], fresh: dict[str, bytes]) -> None:
-    """Make the thumbnail of each proof item that has none yet (from the bytes just rendered, else
-    from the file)."""
+def _thumbnails(out: Path, folder: Path, items: list[dict], fresh: dict[str, bytes],
+                thumbs: dict[str, bytes | None] | None = None) -> None:
+    """Write the thumbnail of each proof item that has none yet (made already from the picture in
+    memory, else from the bytes just rendered, else from the file)."""
     for item in items:
         thumb = _thumb_path(out, item["sha256"])
         if item["format"] == "svg" or thumb.is_file():
             continue
-        data = fresh.get(item["shown"])
-        picture = make_thumbnail(data if data is not None else (folder / item["shown"]).read_bytes(),
-                                 "." + item["format"])
+        if thumbs and item["shown"] in thumbs:
+            picture = thumbs[item["shown"]]
+        else:
+            data = fresh.get(item["shown"])
+            picture = make_thumbnail(data if data is not None else (folder / item["shown"]).read_bytes(),
+                                     "." + item["format"])
         if picture is not None:
             write_atomic(thumb, picture)
 

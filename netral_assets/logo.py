@@ -149,8 +149,6 @@ def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", 
 
     `mark=False` leaves the mark out: it is the same for every agency, so a batch makes it once.
     """
-    from .writers import encode_image, rasterize, write_pdf
-
     out = []
     mark_alt = (f"Tanda kampanye {pack.name}: lencana waterpas biru tua dengan gelembung merah "
                 "bertanda centang tepat di tengah.")
@@ -167,16 +165,36 @@ def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", 
         if "svg" in formats:
             out.append(Asset(f"{stem}.svg", "logo", design, variant, svg.encode(),
                              {"px": [round(width), round(height)]}, alt))
-        rendered = svg_document(pack, svg, width, height)
+        sizes = MARK_PNG_SIZES if variant == "mark" else (round(width),)
+        pdf, pngs = _drawn(pack, svg, width, height, alt, sizes if "png" in formats else ())
         if "pdf" in formats:
-            out.append(Asset(f"{stem}.pdf", "logo", design, variant,
-                             write_pdf(rendered, metadata={"title": alt, "lang": "id"}),
-                             {"pt": [width * 0.75, height * 0.75]}, alt))
-        if "png" in formats:
-            sizes = MARK_PNG_SIZES if variant == "mark" else (round(width),)
-            for px in sizes:
-                image = rasterize(rendered, width_px=px, transparent=True)
-                name = f"{stem}-{px}.png" if variant == "mark" else f"{stem}.png"
-                out.append(Asset(name, "logo", design, variant, encode_image(image, ".png"),
-                                 {"px": list(image.size)}, alt))
+            out.append(Asset(f"{stem}.pdf", "logo", design, variant, pdf, {"pt": [width * 0.75, height * 0.75]}, alt))
+        for px, (image, data) in pngs.items():
+            name = f"{stem}-{px}.png" if variant == "mark" else f"{stem}.png"
+            out.append(Asset(name, "logo", design, variant, data, {"px": list(image.size)}, alt, image=image))
     return out
+
+
+def _drawn(pack: Pack, svg: str, width: float, height: float, title: str, sizes: tuple) -> tuple[bytes, dict]:
+    """An SVG drawing -> its PDF and its PNGs at `sizes` px wide ({px: (image, bytes)}). The PNGs are
+    rasterized from that same PDF (one WeasyPrint pass per drawing), and the campaign mark, the same
+    for every agency, is drawn once per process."""
+    key = (tuple(str(r) for r in pack.roots()), svg, width, height, title, sizes)
+    if key in _DRAWN:
+        return _DRAWN[key]
+    from .writers import encode_image, rasterize_pdf, write_pdf
+
+    rendered = svg_document(pack, svg, width, height)
+    pdf = write_pdf(rendered, metadata={"title": title, "lang": "id"})
+    pngs = {}
+    for px in sizes:
+        image = rasterize_pdf(pdf, rendered.fmt, width_px=px, transparent=True)
+        pngs[px] = (image, encode_image(image, ".png"))
+    result = (pdf, pngs)
+    if len(_DRAWN) >= 8:
+        _DRAWN.pop(next(iter(_DRAWN)))
+    _DRAWN[key] = result
+    return result
+
+
+_DRAWN: dict = {}  # a few recent drawings (in practice the mark), oldest dropped first
