@@ -24,12 +24,12 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .agencies import Agency
 from .designs import Design
 from .pack import Pack
-from .render import Rendered, design_html, lay_out
+from .render import design_html, lay_out
 from .writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
 
 # Cached bodies of one process, two tiers. Every body is kept as PDF (the uncompressed raster PDF,
@@ -125,6 +125,9 @@ _cache = _BodyCache(CACHE_BYTES, PIXEL_BYTES)
 
 def clear_cache() -> None:
     _cache.clear()
+    with _layers_lock:
+        _LAYERS.clear()
+        _layer_counts.update(hits=0, misses=0)
 
 
 def limit_pixels(megabytes: float) -> None:
@@ -138,7 +141,8 @@ def limit_pixels(megabytes: float) -> None:
 
 def cache_stats() -> dict:
     return {"entries": len(_cache.items), "bytes": _cache.size, "pixel_bytes": _cache.pixel_size,
-            "hits": _cache.hits, "misses": _cache.misses}
+            "hits": _cache.hits, "misses": _cache.misses,
+            "layer_hits": _layer_counts["hits"], "layer_misses": _layer_counts["misses"]}
 
 
 def _body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_marks: bool,
@@ -157,12 +161,56 @@ def _body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_m
     return body
 
 
+@dataclass
+class Layer:
+    """An agency layer, finished: a raster layer is the painted region (RGBA) and where it goes on
+    the canvas; a PDF layer is the PDF bytes (placed by its page's lower-left corner)."""
+
+    product: object  # (PIL.Image.Image, (x, y)) or bytes
+    findings: list
+    sources: list
+
+
+# The agency layers of the agency being made: with `agency_template` every poster design of a kit
+# shares one layer per output family (raster, story, A4, A3), so a handful are kept.
+_LAYERS: OrderedDict[tuple, Layer] = OrderedDict()
+_LAYERS_KEPT = 8
+_layers_lock = threading.Lock()
+_layer_counts = {"hits": 0, "misses": 0}
+
+
 def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,
-            print_marks: bool) -> Rendered:
-    return lay_out(pack, design_html(pack, design, fmt_name, agency, extra, print_marks, layer="agency"))
+            print_marks: bool, output: str, make) -> Layer:
+    """The agency's layer: the design's own template in the "agency" layer, or the design's
+    `agency_template` (a band anchored to the bottom edge, shared by designs). Cached by its HTML and
+    what decides its output (zoom, print or raster), not by design or format, so a footer shared by
+    five designs and by square and feed is laid out once."""
+    template = design.meta.get("agency_template")
+    source = design_html(pack, design, fmt_name, agency, extra, print_marks, layer="agency", template=template)
+    fmt = source.fmt
+    # An agency template sets its own page size (its band), so the canvas height in the page rule
+    # does not change it: only the paper (bleed) does.
+    page = source.page_css if template is None else fmt.mm
+    key = (source.html, page, fmt.zoom, fmt.is_print, fmt.width, print_marks, output,
+           str(design.path) if template is None else template, tuple(str(r) for r in pack.roots()))
+    with _layers_lock:
+        layer = _LAYERS.get(key)
+        _layer_counts["misses" if layer is None else "hits"] += 1
+        if layer is not None:
+            _LAYERS.move_to_end(key)
+            return layer
+    rendered = lay_out(pack, source)
+    # A band is as tall as its own page; the output code places it by the canvas's bottom edge.
+    rendered.fmt = replace(fmt, height=rendered.document.pages[0].height)
+    layer = Layer(make(rendered), rendered.findings, rendered.sources)
+    with _layers_lock:
+        _LAYERS[key] = layer
+        while len(_LAYERS) > _LAYERS_KEPT:
+            _LAYERS.popitem(last=False)
+    return layer
 
 
-def _merge(body: Body, layer: Rendered) -> tuple[list, list]:
+def _merge(body: Body, layer: Layer) -> tuple[list, list]:
     findings = list(body.findings) + [f for f in layer.findings if f not in body.findings]
     sources = list(body.sources) + [s for s in layer.sources if s not in body.sources]
     return findings, sources
@@ -172,17 +220,25 @@ def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, ex
                    transparent: bool = False) -> Composed:
     """The design as a Pillow image (RGBA when `transparent`, else RGB on white)."""
     body = _body(pack, design, fmt_name, extra, False, ("raster",), raster_pdf)
-    layer = _agency(pack, design, fmt_name, agency, extra, False)
-    top = rasterize(layer, transparent=True)
-    image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, layer.fmt, transparent=transparent))
+    fmt = design.format(fmt_name)
+
+    def painted(rendered):
+        top = rasterize(rendered, transparent=True)
+        box = top.getchannel("A").getbbox()
+        if not box:
+            return None, (0, 0)
+        # a band shorter than the canvas sits on its bottom edge
+        return top.crop(box), (box[0], box[1] + round(fmt.height - rendered.fmt.height))
+
+    layer = _agency(pack, design, fmt_name, agency, extra, False, "raster", painted)
+    image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, fmt, transparent=transparent))
     image = image.copy()
-    box = top.getchannel("A").getbbox()
-    if box:
-        region = top.crop(box)
+    region, at = layer.product
+    if region is not None:
         if image.mode == "RGBA":
-            image.alpha_composite(region, dest=box[:2])
+            image.alpha_composite(region, dest=at)
         else:
-            image.paste(region.convert("RGB"), box[:2], region.getchannel("A"))
+            image.paste(region.convert("RGB"), at, region.getchannel("A"))
     return Composed(image, *_merge(body, layer))
 
 
@@ -197,13 +253,13 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
         return write_pdf(rendered, metadata={"title": design.title, "lang": "id"}, **options)
 
     body = _body(pack, design, fmt_name, extra, print_marks, ("pdf", finisher is not None), make)
-    layer = _agency(pack, design, fmt_name, agency, extra, print_marks)
-    top = write_pdf(layer)
-    with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(top)) as over:
+    layer = _agency(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
+    with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(layer.product)) as over:
         _retag_subsets(over, taken=_subset_tags(pdf))
         page, top_page = pdf.pages[0], over.pages[0]
-        # Same page size, but print_boxes() may have moved the body's origin to the trim corner:
-        # draw the layer 1:1, shifted by the difference of the two MediaBox origins.
+        # Both pages have the same bleed and their lower-left corners meet (a band sits on the
+        # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
+        # layer is shifted by the difference of the two MediaBox origins.
         form = pdf.copy_foreign(top_page.as_form_xobject())
         name = page.add_resource(form, pikepdf.Name.XObject, prefix="Agency")
         dx = float(page.mediabox[0]) - float(top_page.mediabox[0])

@@ -273,16 +273,19 @@ def design_html(
     extra: dict | None = None,
     print_marks: bool = False,
     layer: str = "full",
+    template: str | None = None,
 ) -> Source:
-    """Template + context -> the HTML and page size WeasyPrint will lay out."""
+    """Template (the design's own unless `template` names another) + context -> the HTML and page
+    size WeasyPrint will lay out."""
     fmt = design.format(fmt_name)
     ctx = build_context(pack, design, fmt, agency, extra, layer)
     env = _environment(tuple(pack.layers("templates")))
+    name = template or design.template_name
     try:
-        html = env.get_template(design.template_name).render(**ctx, print_marks=print_marks)
+        html = env.get_template(name).render(**ctx, print_marks=print_marks)
     except TemplateError as exc:
         where = f" (lapisan {layer})" if layer != "full" else ""
-        raise NetralError(f"Templat {design.template_name} gagal{where}: {exc}") from exc
+        raise NetralError(f"Templat {name} gagal{where}: {exc}") from exc
     page_css = f"@page {{ size: {fmt.width}px {fmt.height}px; margin: 0 }}"
     if print_marks:
         # 3 mm of bleed expressed on the layout canvas, which is scaled to paper size on output.

@@ -81,6 +81,18 @@ def test_the_body_is_laid_out_once_for_every_agency(pack, registry):
     assert all(a.name not in body.html for a in agencies)
 
 
+def test_one_footer_layer_serves_every_poster_design(pack, sleman, longest):
+    clear_cache()
+    for agency in (sleman, longest):
+        for design in DESIGNS:
+            for fmt, ext in (("square", ".png"), ("feed", ".jpg"), ("story", ".jpg"), ("a3", ".pdf")):
+                build_poster(pack, agency, design, fmt, ext)
+    stats = cache_stats()
+    # bodies: one per design and format; footers: per agency one for square and feed, one for
+    # story (its bottom safe zone), one for A3 — whatever the design
+    assert (stats["misses"], stats["layer_misses"]) == (20, 6), stats
+
+
 def test_kept_pixels_and_redrawn_pdf_give_the_same_file(pack, sleman):
     from netral_assets.layers import PIXEL_BYTES, limit_pixels
 
