@@ -7,11 +7,14 @@ A design opts in with `layered = true` in design.toml, and its template reads `l
 - "body": everything but the agency's own content. It is rendered without `agency`, its fitted
   texts or `logo`, so a template that uses them there fails loudly rather than caching one agency.
 - "agency": only the agency's elements and whatever the body paints over them, at the same
-  positions, on a transparent page (same page size, bleed and marks as the body).
+  positions, on a transparent page (same page size, bleed and marks as the body). Or, when the
+  design names an `agency_template`, that template: a band as wide as the canvas, on a page of its
+  own height, placed on the canvas's bottom edge (posters: poster/footer.html.j2, shared by every
+  poster design, so one agency's footer is laid out once per output family, not per poster).
 - "full" (any other caller): both in one document, as before.
 
-Both layers go through preflight: the body's findings are cached with it, the agency layer's are
-found on every render. The cache key is the body's HTML itself (plus page rule and output options),
+Both layers go through preflight: the body's findings are cached with it, the agency layer's with
+the layer (a few recent layers are kept, keyed by their HTML). The cache key is the body's HTML itself (plus page rule and output options),
 so whatever the body depends on — pack, statistics, settings, the reporting channel — re-renders it
 when it changes. Cached bodies are bounded by `CACHE_BYTES` (least recently used go first).
 """
