@@ -388,7 +388,7 @@ def refresh_kit(pack: Pack, agency: Agency, out: Path, options: BatchOptions,
                 result.skipped += 1
                 timings["check"] = timings.get("check", 0.0) + time.process_time() - clock
             else:
-                asset = build(job)
+                asset = build(job, keep_image=options.proof)
                 timings[job.kind] = timings.get(job.kind, 0.0) + time.process_time() - clock
                 write_atomic(path, asset.data)
                 done[job.name] = manifest_entry(asset, job)

@@ -329,8 +329,10 @@ def _draw_logo_set(job: Job) -> dict[str, Asset] | NetralError:
         return exc
 
 
-def build(job: Job) -> Asset:
-    """Make the file a job describes."""
+def build(job: Job, keep_image: bool = False) -> Asset:
+    """Make the file a job describes. `keep_image` leaves the picture a raster file was encoded from
+    on the asset (a batch makes its proof thumbnail from it); otherwise it is dropped at once, so a
+    kit's assets held together cost only their bytes."""
     if job.kind == "twibbon":
         asset = build_twibbon(job.pack, job.agency, job.design, job.ext, job.format)
     elif job.kind == "poster":
@@ -342,8 +344,12 @@ def build(job: Job) -> Asset:
         if job.name not in logo_set:
             raise NetralError(f"Berkas logo {job.name} tidak dibuat oleh logo.py (ada: {', '.join(logo_set)}).")
         asset = logo_set[job.name]
+        if asset.image is not None:  # handed out once: the kept set holds bytes only
+            logo_set[job.name] = dataclasses.replace(asset, image=None)
     else:
         raise NetralError(f"Jenis aset '{job.kind}' tidak dikenal.")
+    if not keep_image and asset.image is not None:
+        asset = dataclasses.replace(asset, image=None)
     # The plan names the file: the batch looks files up by these names before anything is built.
     return asset if asset.name == job.name else dataclasses.replace(asset, name=job.name)
 

@@ -177,11 +177,7 @@ def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", 
 
 def _drawn(pack: Pack, svg: str, width: float, height: float, title: str, sizes: tuple) -> tuple[bytes, dict]:
     """An SVG drawing -> its PDF and its PNGs at `sizes` px wide ({px: (image, bytes)}). The PNGs are
-    rasterized from that same PDF (one WeasyPrint pass per drawing), and the campaign mark, the same
-    for every agency, is drawn once per process."""
-    key = (tuple(str(r) for r in pack.roots()), svg, width, height, title, sizes)
-    if key in _DRAWN:
-        return _DRAWN[key]
+    rasterized from that same PDF: one WeasyPrint pass per drawing."""
     from .writers import encode_image, rasterize_pdf, write_pdf
 
     rendered = svg_document(pack, svg, width, height)
@@ -190,11 +186,4 @@ def _drawn(pack: Pack, svg: str, width: float, height: float, title: str, sizes:
     for px in sizes:
         image = rasterize_pdf(pdf, rendered.fmt, width_px=px, transparent=True)
         pngs[px] = (image, encode_image(image, ".png"))
-    result = (pdf, pngs)
-    if len(_DRAWN) >= 8:
-        _DRAWN.pop(next(iter(_DRAWN)))
-    _DRAWN[key] = result
-    return result
-
-
-_DRAWN: dict = {}  # a few recent drawings (in practice the mark), oldest dropped first
+    return pdf, pngs
