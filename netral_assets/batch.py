@@ -770,6 +770,30 @@ def _proof_task(piece: dict) -> tuple[str, int]:
     return write_proof_piece(_WORKER["pack"], _WORKER["out"], piece)
 
 
+def _needs_rendering(pack: Pack, agency: Agency, out: Path, options: BatchOptions) -> bool:
+    """Whether the first agency's kit has files to make (a re-run with nothing changed has none)."""
+    state = _read_state(out / agency_folder(agency), agency)
+    return options.force or any(state.get(job.name, {}).get("fingerprint") != job.fingerprint
+                                for job in plan_kit(pack, agency, options.kit))
+
+
+def _warm_bodies(pack: Pack, agency: Agency, options: BatchOptions) -> None:
+    """Lay out the layered designs' bodies here, before the workers fork: every worker, and every
+    replacement, starts with them (as PDF, shared; each worker draws its own pixels)."""
+    from .designs import load_design
+    from .layers import is_layered, warm
+
+    for job in plan_kit(pack, agency, options.kit):
+        if job.kind not in ("poster", "twibbon"):
+            continue
+        try:
+            design = load_design(pack, job.kind, job.design)
+            if is_layered(design):
+                warm(pack, design, job.format, job.ext, job.options.extra if job.kind == "poster" else None)
+        except NetralError:
+            pass  # the workers meet it again and report it with the agency
+
+
 def _pool(workers: int, brand_dir, out: Path, options: BatchOptions) -> cf.ProcessPoolExecutor:
     # fork: a worker starts with the parent's imported modules and is ready at once (Linux).
     method = "fork" if sys.platform.startswith("linux") else "spawn"
@@ -934,6 +958,8 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
 
         phases = {}
         clock = time.perf_counter()
+        if agencies and _needs_rendering(pack, agencies[0], out, options):
+            _warm_bodies(pack, agencies[0], options)
         results = _run_kits(agencies, pack.user_dir, out, options, previous_zips, progress)
         phases["kits"] = time.perf_counter() - clock
         errors = list(selection_errors or [])

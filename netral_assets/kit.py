@@ -153,7 +153,7 @@ def _software() -> dict:
         if path.name not in _NOT_RENDERING and not path.name.startswith("cli_"):
             code.update(path.name.encode() + b"\0" + path.read_bytes())
     libraries = {}
-    for name in ("weasyprint", "pypdfium2", "pillow", "pydyf", "fonttools", "uharfbuzz", "jinja2", "babel"):
+    for name in ("weasyprint", "pypdfium2", "pikepdf", "pillow", "pydyf", "fonttools", "uharfbuzz", "jinja2", "babel"):
         try:
             libraries[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

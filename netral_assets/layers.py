@@ -14,9 +14,10 @@ A design opts in with `layered = true` in design.toml, and its template reads `l
 - "full" (any other caller): both in one document, as before.
 
 Both layers go through preflight: the body's findings are cached with it, the agency layer's with
-the layer (a few recent layers are kept, keyed by their HTML). The cache key is the body's HTML itself (plus page rule and output options),
-so whatever the body depends on — pack, statistics, settings, the reporting channel — re-renders it
-when it changes. Cached bodies are bounded by `CACHE_BYTES` (least recently used go first).
+the layer (a few recent layers are kept, keyed by their HTML). The body's cache key is its HTML
+itself (plus page rule and output options), so whatever the body depends on — pack, statistics,
+settings, the reporting channel — re-renders it when it changes. Cached bodies are bounded by
+`CACHE_BYTES` (least recently used go first).
 """
 
 from __future__ import annotations
@@ -219,10 +220,32 @@ def _merge(body: Body, layer: Layer) -> tuple[list, list]:
     return findings, sources
 
 
+def _raster_body(pack: Pack, design: Design, fmt_name: str, extra: dict | None) -> Body:
+    return _body(pack, design, fmt_name, extra, False, ("raster",), raster_pdf)
+
+
+def _pdf_body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_marks: bool, finisher) -> Body:
+    def make(rendered):
+        options = {"finisher": finisher} if finisher else {}
+        return write_pdf(rendered, metadata={"title": design.title, "lang": "id"}, **options)
+
+    return _body(pack, design, fmt_name, extra, print_marks, ("pdf", finisher is not None), make)
+
+
+def warm(pack: Pack, design: Design, fmt_name: str, ext: str, extra: dict | None = None,
+         print_marks: bool = False, finisher=None) -> None:
+    """Lay out a body ahead of time (kept as PDF, no pixels): a batch does this before its worker
+    processes fork, so every worker, and every replacement, starts with the bodies laid out."""
+    if ext == ".pdf":
+        _pdf_body(pack, design, fmt_name, extra, print_marks, finisher)
+    else:
+        _raster_body(pack, design, fmt_name, extra)
+
+
 def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None = None,
                    transparent: bool = False) -> Composed:
     """The design as a Pillow image (RGBA when `transparent`, else RGB on white)."""
-    body = _body(pack, design, fmt_name, extra, False, ("raster",), raster_pdf)
+    body = _raster_body(pack, design, fmt_name, extra)
     fmt = design.format(fmt_name)
 
     def painted(rendered):
@@ -251,11 +274,7 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
     (pikepdf), fonts of both embedded, title set for this agency."""
     import pikepdf
 
-    def make(rendered):
-        options = {"finisher": finisher} if finisher else {}
-        return write_pdf(rendered, metadata={"title": design.title, "lang": "id"}, **options)
-
-    body = _body(pack, design, fmt_name, extra, print_marks, ("pdf", finisher is not None), make)
+    body = _pdf_body(pack, design, fmt_name, extra, print_marks, finisher)
     layer = _agency(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
     with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(layer.product)) as over:
         _retag_subsets(over, taken=_subset_tags(pdf))

@@ -326,3 +326,20 @@ def test_workers_are_replaced_without_losing_an_agency(monkeypatch, pack, tmp_pa
     assert not result.errors
     assert sorted(done) == sorted(a.slug for a in agencies)
     assert result.rendered == result.files == 5 * 10
+
+
+def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy, pack, tmp_path):
+    from netral_assets.batch import BatchOptions, _needs_rendering, _warm_bodies
+    from netral_assets.kit import KitOptions
+    from netral_assets.layers import cache_stats, clear_cache
+
+    out, _ = diy
+    first = select_agencies(load_registry(), "semua", "34")[0][0]
+    options = BatchOptions(kit=KitOptions(only=("twibbon", "logo")))
+    assert not _needs_rendering(pack, first, out, options)  # the run made everything already
+    assert _needs_rendering(pack, first, tmp_path, options)  # a new folder
+    assert _needs_rendering(pack, first, out, BatchOptions(kit=options.kit, force=True))
+    clear_cache()
+    _warm_bodies(pack, first, options)
+    stats = cache_stats()
+    assert stats["entries"] == 3 and stats["pixel_bytes"] == 0  # the three twibbon bodies, as PDF
