@@ -35,9 +35,8 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return code.get_matrix()
 
 
-def _path(matrix: list[list[bool]]) -> str:
-    # One horizontal run of dark modules per subpath: a few hundred bytes instead of a rect per module.
-    parts = []
+def qr_runs(matrix: list[list[bool]]):
+    """The dark modules as horizontal runs, (x, y, length), row by row."""
     for y, row in enumerate(matrix):
         x, n = 0, len(row)
         while x < n:
@@ -45,10 +44,14 @@ def _path(matrix: list[list[bool]]) -> str:
                 start = x
                 while x < n and row[x]:
                     x += 1
-                parts.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+                yield start, y, x - start
             else:
                 x += 1
-    return "".join(parts)
+
+
+def _path(matrix: list[list[bool]]) -> str:
+    # One horizontal run of dark modules per subpath: a few hundred bytes instead of a rect per module.
+    return "".join(f"M{x} {y}h{length}v1h{-length}z" for x, y, length in qr_runs(matrix))
 
 
 def qr_svg_document(url: str, color: str = "#0B1A33", background: str = "#FFFFFF", attrs: str = "") -> str:

@@ -15,6 +15,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from click.testing import CliRunner
 from conftest import pdffonts, pdftotext, save_result
+from PIL import ImageChops
 
 from netral_assets import NetralError, load_pack
 from netral_assets.cli import cli
@@ -526,3 +527,42 @@ def test_cli_leaflet_bad_input_is_a_clear_message(args, message, tmp_path):
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("variant,print_marks", [("trifold", False), ("single", False), ("trifold", True)])
+def test_layered_leaflet_is_the_whole_leaflet(pack, sleman, longest, tmp_path, monkeypatch, variant, print_marks):
+    """The layered layout (a cached body with the agency's slots spliced in, leaflet.py) against the
+    same leaflet laid out whole: same pixels, same text, same findings. This guards the splice, which
+    works on WeasyPrint's layout boxes, across WeasyPrint upgrades."""
+    import dataclasses
+
+    from netral_assets import leaflet
+
+    def pages(data: bytes) -> list:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            return [page.render(scale=1.5, fill_color=(255, 255, 255, 255)).to_pil().convert("RGB") for page in pdf]
+        finally:
+            pdf.close()
+
+    real = leaflet.load_design
+
+    def without_slots(*args, **kwargs):  # the same design, laid out whole
+        design = real(*args, **kwargs)
+        return dataclasses.replace(design, meta={k: v for k, v in design.meta.items() if k != "slots"})
+
+    assert real(pack, "leaflet", variant).meta.get("slots")
+    leaflet._bodies.clear()
+    for agency in (sleman, longest):
+        layered = build_leaflet(pack, agency, variant, print_marks=print_marks)
+        monkeypatch.setattr(leaflet, "load_design", without_slots)
+        whole = build_leaflet(pack, agency, variant, print_marks=print_marks)
+        monkeypatch.setattr(leaflet, "load_design", real)
+        ours, theirs = pages(layered.data), pages(whole.data)
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            assert max(high for _, high in ImageChops.difference(a, b).getextrema()) <= 2, (variant, agency.code)
+        assert pdftotext(layered.data, tmp_path) == pdftotext(whole.data, tmp_path)
+        assert [str(f) for f in layered.findings] == [str(f) for f in whole.findings]
+    # the layers were used (a body laid out and kept), not the whole-layout fallback
+    assert leaflet._bodies and not leaflet._warned
