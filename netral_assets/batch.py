@@ -245,9 +245,8 @@ def make_thumbnail(data: bytes, ext: str, height: int = THUMB_HEIGHT, image=None
     the picture the file was encoded from, when at hand (no decoding then)."""
     from PIL import Image
 
-    if image is not None:
-        image = image.copy()  # thumbnail() works in place; the caller's picture stays as it is
-    elif ext == ".pdf":
+    owned = image is None  # the caller's picture is never changed: shrink a copy (or a reduction)
+    if owned and ext == ".pdf":
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(data)
@@ -256,27 +255,41 @@ def make_thumbnail(data: bytes, ext: str, height: int = THUMB_HEIGHT, image=None
             image = page.render(scale=height / page.get_height(), may_draw_forms=False).to_pil()
         finally:
             pdf.close()
-    elif ext in (".png", ".jpg", ".jpeg", ".webp"):
+    elif owned and ext in (".png", ".jpg", ".jpeg", ".webp"):
         image = Image.open(io.BytesIO(data))
         if image.format == "JPEG":
             image.draft("RGB", (image.width * height // image.height, height))  # decode at 1/2, 1/4 …
-    else:
+    elif owned:
         return None
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        # Transparency (the twibbon's photo window) shows as a checkerboard, as in design tools: 8 px
+        # squares in the thumbnail. Flattened at full size, because shrinking RGBA costs Pillow a
+        # premultiplied copy of the whole picture, three times what this paste costs.
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        tile = max(1, round(8 * image.height / height))
+        image = _checkerboard(image.size, tile).copy()
+        image.paste(rgba, mask=rgba.getchannel("A"))
+        owned = True
+    if not owned:
+        # shrink by a whole factor into a new picture (what thumbnail() does first anyway)
+        factor = int(max(image.width / (3 * height), image.height / height) / 2)
+        image = image.reduce(factor) if factor > 1 else image.copy()
     # reducing_gap: shrink by whole factors first (fast), then resample the last step properly.
     image.thumbnail((height * 3, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    if image.mode in ("RGBA", "LA", "P", "PA"):
-        # Transparency (the twibbon's photo window) shows as a checkerboard, as in design tools.
-        image = image.convert("RGBA")
-        tile = 8
-        cells = Image.new("L", (-(-image.width // tile), -(-image.height // tile)))
-        cells.putdata([255 if (x + y) % 2 else 214 for y in range(cells.height) for x in range(cells.width)])
-        board = cells.resize((cells.width * tile, cells.height * tile), Image.Resampling.NEAREST)
-        board = board.crop((0, 0, *image.size)).convert("RGB")
-        board.paste(image, mask=image.getchannel("A"))
-        image = board
     out = io.BytesIO()
     image.convert("RGB").save(out, "JPEG", quality=THUMB_QUALITY)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def _checkerboard(size: tuple[int, int], tile: int):
+    """A light grey checkerboard of `tile` px squares, RGB (cached: a kit has a few picture sizes)."""
+    from PIL import Image
+
+    cells = Image.new("L", (-(-size[0] // tile), -(-size[1] // tile)))
+    cells.putdata([255 if (x + y) % 2 else 214 for y in range(cells.height) for x in range(cells.width)])
+    board = cells.resize((cells.width * tile, cells.height * tile), Image.Resampling.NEAREST)
+    return board.crop((0, 0, *size)).convert("RGB")
 
 
 VARIANT_LABELS = {"square": "persegi", "horizontal": "mendatar", "stacked": "bersusun", "a4": "A4", "a3": "A3",
@@ -792,6 +805,8 @@ def _warm_bodies(pack: Pack, agency: Agency, options: BatchOptions) -> None:
                 warm(pack, design, job.format, job.ext, job.options.extra if job.kind == "poster" else None)
         except NetralError:
             pass  # the workers meet it again and report it with the agency
+    # the layouts are gone, their PDFs kept: hand the heap back before the workers fork and share it
+    _release_memory()
 
 
 def _pool(workers: int, brand_dir, out: Path, options: BatchOptions) -> cf.ProcessPoolExecutor:
@@ -958,7 +973,10 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
 
         phases = {}
         clock = time.perf_counter()
-        if agencies and _needs_rendering(pack, agencies[0], out, options):
+        # Worth it when workers are replaced during the run (each replacement would lay them out
+        # again); in a short run the workers lay them out in parallel instead.
+        if (len(agencies) > options.worker_count() * WORKER_AGENCIES
+                and _needs_rendering(pack, agencies[0], out, options)):
             _warm_bodies(pack, agencies[0], options)
         results = _run_kits(agencies, pack.user_dir, out, options, previous_zips, progress)
         phases["kits"] = time.perf_counter() - clock

@@ -375,9 +375,9 @@ def _page_regions(page) -> list[Finding]:
 # a rule is laid out whole instead.
 
 # Bodies kept per process, ~4 MB each. A batch of every agency in the registry needs 1 trifold body
-# and 16 single ones (names of 1–3 lines, contact blocks), three of which serve 97 % of agencies: with
-# 8 kept, 22 of its 1258 leaflets lay a body out.
-BODY_LIMIT = 8
+# and 16 single ones (names of 1–3 lines, contact blocks), three of which serve 97 % of agencies: four
+# kept hold the usual ones, and a batch worker's memory stays small.
+BODY_LIMIT = 4
 _bodies: OrderedDict[tuple, CheckedPages] = OrderedDict()
 _bodies_lock = threading.Lock()
 # Drawing reuses the body's boxes and their Pango text layouts, which are not safe to draw from two
