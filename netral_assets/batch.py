@@ -74,7 +74,7 @@ THUMB_QUALITY = 70
 PROOF_PIECE = 16
 # Pixels of layered designs' bodies a worker keeps (layers.py): the first bodies a kit draws (the
 # twibbons and some posters); the others are drawn again from their kept PDF each time (~15 ms).
-WORKER_PIXEL_MB = 28
+WORKER_PIXEL_MB = 20
 # Already-compressed formats are stored in the ZIP, not deflated again.
 ZIP_STORED = {".png", ".jpg", ".jpeg", ".webp", ".pdf"}
 # A worker process that dies (out of memory, a crash in a C library) breaks the pool; the pool is
@@ -267,7 +267,7 @@ def make_thumbnail(data: bytes, ext: str, height: int = THUMB_HEIGHT, image=None
         # premultiplied copy of the whole picture, three times what this paste costs.
         rgba = image if image.mode == "RGBA" else image.convert("RGBA")
         tile = max(1, round(8 * image.height / height))
-        image = _checkerboard(image.size, tile).copy()
+        image = _checkerboard(image.size, tile)
         image.paste(rgba, mask=rgba.getchannel("A"))
         owned = True
     if not owned:
@@ -281,15 +281,23 @@ def make_thumbnail(data: bytes, ext: str, height: int = THUMB_HEIGHT, image=None
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=8)
 def _checkerboard(size: tuple[int, int], tile: int):
-    """A light grey checkerboard of `tile` px squares, RGB (cached: a kit has a few picture sizes)."""
+    """A light grey RGB checkerboard of `tile` px squares (its cells are cached, not the board: a
+    worker's memory stays small)."""
     from PIL import Image
 
-    cells = Image.new("L", (-(-size[0] // tile), -(-size[1] // tile)))
-    cells.putdata([255 if (x + y) % 2 else 214 for y in range(cells.height) for x in range(cells.width)])
+    cells = _checker_cells(-(-size[0] // tile), -(-size[1] // tile))
     board = cells.resize((cells.width * tile, cells.height * tile), Image.Resampling.NEAREST)
     return board.crop((0, 0, *size)).convert("RGB")
+
+
+@functools.lru_cache(maxsize=8)
+def _checker_cells(columns: int, rows: int):
+    from PIL import Image
+
+    cells = Image.new("L", (columns, rows))
+    cells.putdata([255 if (x + y) % 2 else 214 for y in range(rows) for x in range(columns)])
+    return cells
 
 
 VARIANT_LABELS = {"square": "persegi", "horizontal": "mendatar", "stacked": "bersusun", "a4": "A4", "a3": "A3",

@@ -300,7 +300,7 @@ def design_html(
 _STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.S)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=128)
 def _stylesheet(text: str, base_url: str, roots: tuple[Path, ...]):
     from weasyprint import CSS
 
