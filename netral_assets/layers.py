@@ -27,6 +27,7 @@ import io
 import os
 import re
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
@@ -40,9 +41,11 @@ from .writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
 # ~70–400 KB, or the final print PDF, ~30 KB): a whole kit's posters and twibbons take a few MB.
 # Raster bodies also keep their pixels while PIXEL_BYTES allows (first come, first kept: a feed
 # poster is 4.4 MB): drawing the PDF again costs ~10–20 ms, copying the pixels a fraction of one.
-# Batch workers lower the pixel tier (limit_pixels) to keep the pool's memory flat.
+# Beyond it, drawn pixels are kept zlib-packed (PACKED_BYTES). Batch workers lower the raw tier
+# (limit_pixels) to keep the pool's memory flat.
 CACHE_BYTES = int(os.environ.get("NETRAL_LAYER_CACHE_MB", "32")) * 1024 * 1024
 PIXEL_BYTES = int(os.environ.get("NETRAL_LAYER_PIXELS_MB", "96")) * 1024 * 1024
+PACKED_BYTES = 16 * 1024 * 1024  # pixels beyond PIXEL_BYTES, zlib-packed (a poster's are ~200 KB)
 
 
 def is_layered(design: Design) -> bool:
@@ -56,6 +59,7 @@ class Body:
     sources: list
     nbytes: int
     pixels: dict = field(default_factory=dict)  # transparent (bool) -> PIL image, when kept
+    packed: dict = field(default_factory=dict)  # transparent (bool) -> (mode, size, zlib bytes)
 
 
 @dataclass
@@ -74,6 +78,8 @@ class _BodyCache:
         self.items: OrderedDict[tuple, Body] = OrderedDict()
         self.size = 0
         self.pixel_size = 0
+        self.packed_limit = PACKED_BYTES
+        self.packed_size = 0
         self.lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -99,22 +105,41 @@ class _BodyCache:
                 self._drop_pixels(old)
 
     def pixels(self, body: Body, transparent: bool, draw):
-        """The body's pixels: kept ones, or drawn from its PDF (and kept while the tier has room)."""
+        """A copy of the body's pixels, the caller's to change: from the kept pixels, else from the
+        packed ones, else drawn from its PDF. Drawn pixels are kept while the pixel tier has room,
+        else packed (zlib, ~200 KB for a poster) while the packed tier has room: unpacking costs about
+        half of drawing again."""
+        from PIL import Image
+
         image = body.pixels.get(transparent)
         if image is not None:
-            return image
+            return image.copy()
+        packed = body.packed.get(transparent)
+        if packed is not None:
+            mode, size, data = packed
+            return Image.frombytes(mode, size, zlib.decompress(data))
         image = draw()
         nbytes = image.width * image.height * len(image.getbands())
         with self.lock:
             if self.pixel_size + nbytes <= self.pixel_limit and transparent not in body.pixels:
                 body.pixels[transparent] = image
                 self.pixel_size += nbytes
+                return image.copy()
+        if self.packed_size < self.packed_limit:
+            data = zlib.compress(image.tobytes(), 1)
+            with self.lock:
+                if self.packed_size + len(data) <= self.packed_limit and transparent not in body.packed:
+                    body.packed[transparent] = (image.mode, image.size, data)
+                    self.packed_size += len(data)
         return image
 
     def _drop_pixels(self, body: Body) -> None:
         for image in body.pixels.values():
             self.pixel_size -= image.width * image.height * len(image.getbands())
         body.pixels.clear()
+        for _, _, data in body.packed.values():
+            self.packed_size -= len(data)
+        body.packed.clear()
 
     def clear(self) -> None:
         with self.lock:
@@ -135,7 +160,8 @@ def clear_cache() -> None:
 
 
 def limit_pixels(megabytes: float) -> None:
-    """Set this process's pixel tier (0: keep bodies as PDF only); kept pixels beyond it are dropped."""
+    """Set this process's tier of raw pixels (0: none; bodies beyond it are kept packed, within
+    PACKED_BYTES, or drawn from their PDF); kept pixels beyond it are dropped."""
     with _cache.lock:
         _cache.pixel_limit = int(megabytes * 1024 * 1024)
         if _cache.pixel_size > _cache.pixel_limit:
@@ -145,6 +171,7 @@ def limit_pixels(megabytes: float) -> None:
 
 def cache_stats() -> dict:
     return {"entries": len(_cache.items), "bytes": _cache.size, "pixel_bytes": _cache.pixel_size,
+            "packed_bytes": _cache.packed_size,
             "hits": _cache.hits, "misses": _cache.misses,
             "layer_hits": _layer_counts["hits"], "layer_misses": _layer_counts["misses"]}
 
@@ -258,7 +285,6 @@ def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, ex
 
     layer = _agency(pack, design, fmt_name, agency, extra, False, "raster", painted)
     image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, fmt, transparent=transparent))
-    image = image.copy()
     region, at = layer.product
     if region is not None:
         if image.mode == "RGBA":
