@@ -791,20 +791,21 @@ def _proof_task(piece: dict) -> tuple[str, int]:
     return write_proof_piece(_WORKER["pack"], _WORKER["out"], piece)
 
 
-def _needs_rendering(pack: Pack, agency: Agency, out: Path, options: BatchOptions) -> bool:
-    """Whether the first agency's kit has files to make (a re-run with nothing changed has none)."""
+def _needs_rendering(jobs: list, agency: Agency, out: Path, options: BatchOptions) -> bool:
+    """Whether an agency's kit (its planned `jobs`) has files to make (a re-run with nothing changed
+    has none)."""
     state = _read_state(out / agency_folder(agency), agency)
-    return options.force or any(state.get(job.name, {}).get("fingerprint") != job.fingerprint
-                                for job in plan_kit(pack, agency, options.kit))
+    return options.force or any(state.get(job.name, {}).get("fingerprint") != job.fingerprint for job in jobs)
 
 
-def _warm_bodies(pack: Pack, agency: Agency, options: BatchOptions) -> None:
-    """Lay out the layered designs' bodies here, before the workers fork: every worker, and every
-    replacement, starts with them (as PDF, shared; each worker draws its own pixels)."""
+def _warm_bodies(pack: Pack, jobs: list) -> None:
+    """Lay out the layered designs' bodies of these planned `jobs` here, before the workers fork:
+    every worker, and every replacement, starts with them (as PDF, shared; each worker draws its own
+    pixels)."""
     from .designs import load_design
     from .layers import is_layered, warm
 
-    for job in plan_kit(pack, agency, options.kit):
+    for job in jobs:
         if job.kind not in ("poster", "twibbon"):
             continue
         try:
@@ -983,9 +984,10 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
         clock = time.perf_counter()
         # Worth it when workers are replaced during the run (each replacement would lay them out
         # again); in a short run the workers lay them out in parallel instead.
-        if (len(agencies) > options.worker_count() * WORKER_AGENCIES
-                and _needs_rendering(pack, agencies[0], out, options)):
-            _warm_bodies(pack, agencies[0], options)
+        if len(agencies) > options.worker_count() * WORKER_AGENCIES:
+            first = plan_kit(pack, agencies[0], options.kit)
+            if _needs_rendering(first, agencies[0], out, options):
+                _warm_bodies(pack, first)
         results = _run_kits(agencies, pack.user_dir, out, options, previous_zips, progress)
         phases["kits"] = time.perf_counter() - clock
         errors = list(selection_errors or [])

@@ -37,7 +37,7 @@ from .pack import Pack
 from .render import design_html, lay_out
 from .writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
 
-# Cached bodies of one process, two tiers. Every body is kept as PDF (the uncompressed raster PDF,
+# Cached bodies of one process. Every body is kept as PDF (the uncompressed raster PDF,
 # ~70–400 KB, or the final print PDF, ~30 KB): a whole kit's posters and twibbons take a few MB.
 # Raster bodies also keep their pixels while PIXEL_BYTES allows (first come, first kept: a feed
 # poster is 4.4 MB): drawing the PDF again costs ~10–20 ms, copying the pixels a fraction of one.
@@ -69,6 +69,41 @@ class Composed:
     product: object  # PIL.Image.Image or PDF bytes
     findings: list = field(default_factory=list)
     sources: list = field(default_factory=list)
+
+
+class Kept:
+    """A few pieces of finished work kept by key, least recently used dropped first; thread-safe,
+    counting hits and misses (the agency layers here, the leaflet bodies in leaflet.py)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.hits += 1
+            self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.limit:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 class _BodyCache:
@@ -154,9 +189,7 @@ _cache = _BodyCache(CACHE_BYTES, PIXEL_BYTES)
 
 def clear_cache() -> None:
     _cache.clear()
-    with _layers_lock:
-        _LAYERS.clear()
-        _layer_counts.update(hits=0, misses=0)
+    _layers.clear()
 
 
 def limit_pixels(megabytes: float) -> None:
@@ -173,7 +206,7 @@ def cache_stats() -> dict:
     return {"entries": len(_cache.items), "bytes": _cache.size, "pixel_bytes": _cache.pixel_size,
             "packed_bytes": _cache.packed_size,
             "hits": _cache.hits, "misses": _cache.misses,
-            "layer_hits": _layer_counts["hits"], "layer_misses": _layer_counts["misses"]}
+            "layer_hits": _layers.hits, "layer_misses": _layers.misses}
 
 
 def _body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_marks: bool,
@@ -204,10 +237,7 @@ class Layer:
 
 # The agency layers of the agency being made: with `agency_template` every poster design of a kit
 # shares one layer per output family (raster, story, A4, A3), so a handful are kept.
-_LAYERS: OrderedDict[tuple, Layer] = OrderedDict()
-_LAYERS_KEPT = 8
-_layers_lock = threading.Lock()
-_layer_counts = {"hits": 0, "misses": 0}
+_layers = Kept(8)
 
 
 def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,
@@ -224,20 +254,14 @@ def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: di
     page = source.page_css if template is None else fmt.mm
     key = (source.html, page, fmt.zoom, fmt.is_print, fmt.width, print_marks, output,
            str(design.path) if template is None else template, tuple(str(r) for r in pack.roots()))
-    with _layers_lock:
-        layer = _LAYERS.get(key)
-        _layer_counts["misses" if layer is None else "hits"] += 1
-        if layer is not None:
-            _LAYERS.move_to_end(key)
-            return layer
+    layer = _layers.get(key)
+    if layer is not None:
+        return layer
     rendered = lay_out(pack, source)
     # A band is as tall as its own page; the output code places it by the canvas's bottom edge.
     rendered.fmt = replace(fmt, height=rendered.document.pages[0].height)
     layer = Layer(make(rendered), rendered.findings, rendered.sources)
-    with _layers_lock:
-        _LAYERS[key] = layer
-        while len(_LAYERS) > _LAYERS_KEPT:
-            _LAYERS.popitem(last=False)
+    _layers.put(key, layer)
     return layer
 
 

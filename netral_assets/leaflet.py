@@ -23,7 +23,6 @@ import re
 import threading
 import warnings
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache, partial
@@ -36,6 +35,7 @@ from .agencies import CONTACT_FIELDS, Agency
 from .assets import Asset
 from .designs import Design, Format, load_design
 from .errors import NetralError
+from .layers import Kept
 from .pack import Pack
 from .pdfboxes import BLEED_MM, PT_PER_MM, print_boxes
 from .preflight import (
@@ -378,8 +378,7 @@ def _page_regions(page) -> list[Finding]:
 # and 16 single ones (names of 1–3 lines, contact blocks), three of which serve 97 % of agencies: four
 # kept hold the usual ones, and a batch worker's memory stays small.
 BODY_LIMIT = 4
-_bodies: OrderedDict[tuple, CheckedPages] = OrderedDict()
-_bodies_lock = threading.Lock()
+_bodies = Kept(BODY_LIMIT)  # of CheckedPages
 # Drawing reuses the body's boxes and their Pango text layouts, which are not safe to draw from two
 # threads at once: a layered leaflet is written under this lock.
 _drawing_lock = threading.Lock()
@@ -392,16 +391,10 @@ class _Unlayerable(Exception):
 
 def _body(pack: Pack, source) -> CheckedPages:
     key = (source.key, tuple(pack.roots()))
-    with _bodies_lock:
-        body = _bodies.get(key)
-        if body is not None:
-            _bodies.move_to_end(key)
-            return body
-    body = CheckedPages.of(lay_out(pack, source))
-    with _bodies_lock:
-        _bodies[key] = body
-        while len(_bodies) > BODY_LIMIT:
-            _bodies.popitem(last=False)
+    body = _bodies.get(key)
+    if body is None:
+        body = CheckedPages.of(lay_out(pack, source))
+        _bodies.put(key, body)
     return body
 
 

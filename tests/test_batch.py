@@ -330,16 +330,17 @@ def test_workers_are_replaced_without_losing_an_agency(monkeypatch, pack, tmp_pa
 
 def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy, pack, tmp_path):
     from netral_assets.batch import BatchOptions, _needs_rendering, _warm_bodies
-    from netral_assets.kit import KitOptions
+    from netral_assets.kit import KitOptions, plan_kit
     from netral_assets.layers import cache_stats, clear_cache
 
     out, _ = diy
     first = select_agencies(load_registry(), "semua", "34")[0][0]
     options = BatchOptions(kit=KitOptions(only=("twibbon", "logo")))
-    assert not _needs_rendering(pack, first, out, options)  # the run made everything already
-    assert _needs_rendering(pack, first, tmp_path, options)  # a new folder
-    assert _needs_rendering(pack, first, out, BatchOptions(kit=options.kit, force=True))
+    jobs = plan_kit(pack, first, options.kit)
+    assert not _needs_rendering(jobs, first, out, options)  # the run made everything already
+    assert _needs_rendering(jobs, first, tmp_path, options)  # a new folder
+    assert _needs_rendering(jobs, first, out, BatchOptions(kit=options.kit, force=True))
     clear_cache()
-    _warm_bodies(pack, first, options)
+    _warm_bodies(pack, jobs)
     stats = cache_stats()
     assert stats["entries"] == 3 and stats["pixel_bytes"] == 0  # the three twibbon bodies, as PDF
