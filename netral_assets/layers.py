@@ -106,27 +106,16 @@ class Kept:
         return len(self.items)
 
 
-class _BodyCache:
+class _BodyCache(Kept):
+    """Kept bodies, bounded by their bytes (`limit`), with their pixel tiers."""
+
     def __init__(self, limit: int, pixel_limit: int):
-        self.limit = limit
-        self.pixel_limit = pixel_limit
-        self.items: OrderedDict[tuple, Body] = OrderedDict()
+        super().__init__(limit)
         self.size = 0
+        self.pixel_limit = pixel_limit
         self.pixel_size = 0
         self.packed_limit = PACKED_BYTES
         self.packed_size = 0
-        self.lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key) -> Body | None:
-        with self.lock:
-            body = self.items.get(key)
-            if body is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-            self.items.move_to_end(key)
-            return body
 
     def put(self, key, body: Body) -> None:
         with self.lock:
@@ -180,8 +169,8 @@ class _BodyCache:
         with self.lock:
             for body in self.items.values():
                 self._drop_pixels(body)
-            self.items.clear()
-            self.size = self.hits = self.misses = 0
+            self.size = 0
+        super().clear()
 
 
 _cache = _BodyCache(CACHE_BYTES, PIXEL_BYTES)
