@@ -21,7 +21,6 @@ stop the others: errors are collected into the result and the manifest.
 
 from __future__ import annotations
 
-import base64
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
@@ -618,7 +617,8 @@ def _piece_fingerprint(piece: dict) -> str:
 
 
 def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
-    """Lay out one piece of the proof (thumbnails as data: URIs) -> its PDF under DIR/.netral/proof/."""
+    """Lay out one piece of the proof -> its PDF under DIR/.netral/proof/. The thumbnails are read
+    from DIR/.netral/thumbs by file URL (the fetcher serves that folder and the pack, nothing else)."""
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
     from markupsafe import Markup
@@ -630,10 +630,7 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     path = out / STATE_DIR / "proof" / f"{_piece_fingerprint(piece)}.pdf"
 
     def uri(thumb):
-        if not thumb:
-            return None
-        data = (out / thumb).read_bytes()
-        return f"data:image/jpeg;base64,{base64.b64encode(data).decode()}"
+        return (out / thumb).as_uri() if thumb else None
 
     for item in piece["cover"]["shared"] if piece["cover"] else []:
         item["uri"] = uri(item["thumb"])
@@ -650,7 +647,8 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     html = env.get_template(PROOF_TEMPLATE.name).render(
         **piece, campaign=pack.name, fonts_css=Markup(fonts), thumb_mm=PROOF_THUMB_MM, logo_mm=PROOF_LOGO_MM,
         font_family=pack.config.get("fonts", {}).get("family", "sans-serif"), max_listed=PROOF_MAX_LISTED)
-    document = HTML(string=html, url_fetcher=make_url_fetcher(pack.roots())).render(font_config=_font_config())
+    fetcher = make_url_fetcher([*pack.roots(), out / STATE_DIR / "thumbs"])
+    document = HTML(string=html, url_fetcher=fetcher).render(font_config=_font_config())
     write_atomic(path, document.write_pdf())
     return path.relative_to(out).as_posix(), len(document.pages)
 
