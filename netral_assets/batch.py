@@ -46,6 +46,7 @@ from .agencies import Agency, Registry, read_agency_csv
 from .errors import NetralError
 from .kit import (
     FILE_MODE,
+    KIT_PARTS,
     KitOptions,
     build,
     caption_text,
@@ -530,15 +531,20 @@ PROOF_MAX_LISTED = 60  # errors and flagged agencies listed on the cover; the ma
 FOLDER_TITLES = {PUSAT_FOLDER: "Instansi pusat", OTHER_FOLDER: "Unit lain (dari CSV)"}
 
 
+LEVEL_TITLES = {"provinsi": "pemerintah provinsi", "kabkota": "pemerintah kabupaten/kota",
+                "pusat": "instansi pusat", "semua": "semua instansi"}
+
+
 def selection_text(selection: dict) -> str:
+    """What a run chose, for the proof's cover: "pemerintah kabupaten/kota; Provinsi Jawa Tengah"."""
     parts = []
     if selection.get("level"):
-        parts.append(f"tingkat {selection['level']}")
+        parts.append(LEVEL_TITLES.get(selection["level"], selection["level"]))
     if selection.get("province"):
-        parts.append(f"provinsi {selection['province']}")
+        parts.append(selection.get("province_name") or f"provinsi {selection['province']}")
     if selection.get("agencies_csv"):
         parts.append(f"unit dari {Path(selection['agencies_csv']).name}")
-    if selection.get("only"):
+    if selection.get("only") and set(selection["only"]) != set(KIT_PARTS):  # the whole kit goes unsaid
         parts.append("bagian " + ", ".join(selection["only"]))
     return "; ".join(parts)
 
@@ -995,6 +1001,8 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
         clock = time.perf_counter()
         if options.proof:
             names = {a.province: a.short_name for a in registry if a.level == "provinsi"} if registry else {}
+            if registry and selection and selection.get("province"):
+                selection = {**selection, "province_name": registry.find(selection["province"]).short_name}
             try:
                 proof = build_proof(pack, out, results, errors, selection or {}, previous.get("proof"), options,
                                     names, proof_progress)

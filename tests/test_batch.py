@@ -172,6 +172,16 @@ def test_proof_sheet_shows_every_agency(diy, tmp_path):
                  "Pemerintah Daerah Daerah Istimewa Yogyakarta"):
         assert name in text
     assert "Twibbon" in text and "Logo" in text
+    # the cover names the selection in words, and only the parts chosen (not the default whole kit)
+    assert "semua instansi; DI Yogyakarta; bagian twibbon, logo" in " ".join(text.split())
+
+
+def test_selection_text_says_what_was_chosen():
+    from netral_assets.batch import KIT_PARTS, selection_text
+
+    assert selection_text({"level": "kabkota", "province": "33", "province_name": "Jawa Tengah",
+                           "only": list(KIT_PARTS)}) == "pemerintah kabupaten/kota; Jawa Tengah"
+    assert selection_text({"level": "pusat", "only": ["poster"]}) == "instansi pusat; bagian poster"
 
 
 def test_rerun_with_nothing_changed_makes_nothing(diy):
