@@ -80,10 +80,11 @@ ZIP_STORED = {".png", ".jpg", ".jpeg", ".webp", ".pdf"}
 # A worker process that dies (out of memory, a crash in a C library) breaks the pool; the pool is
 # restarted and the agencies it was working on retried, this many times each.
 MAX_ATTEMPTS = 2
-# A worker's memory creeps up by about half a megabyte per kit below Python (the text and font
-# libraries' caches), so workers are replaced after this many agencies each: memory stays flat
-# whatever the number of agencies, for one idle moment per replacement.
-WORKER_AGENCIES = 40
+# A worker's memory creeps up below Python (the text and font libraries' caches: ~15 MB a worker over
+# 257 kits, measured), so a worker is replaced after this many agencies: memory stays flat whatever
+# the number of agencies. A replacement costs its lane ~0.4 s (its first kit draws the bodies' pixels
+# and lays out the leaflets' bodies again); the other lanes keep working meanwhile.
+WORKER_AGENCIES = 100
 
 
 @dataclass
@@ -830,50 +831,86 @@ def _pool(workers: int, brand_dir, out: Path, options: BatchOptions) -> cf.Proce
                                   initargs=(os.getpid(), str(brand_dir) if brand_dir else None, str(out), options))
 
 
+class _Lane:
+    """One worker process and the agencies in flight on it. A lane's worker is replaced after
+    WORKER_AGENCIES agencies, or when it dies, on its own: the other lanes keep working meanwhile."""
+
+    def __init__(self, brand_dir, out: Path, options: BatchOptions):
+        self.args = (brand_dir, out, options)
+        self.pool: cf.ProcessPoolExecutor | None = None
+        self.quota = 0
+        self.in_flight = 0
+        self.broken = False
+        self.alone = False  # an agency in flight that was on a worker that died: nothing queued with it
+
+    def ready(self) -> bool:
+        """Whether the lane can take an agency now (renewing its worker first if it is due)."""
+        if self.in_flight == 0:
+            self.alone = False
+            if self.pool is None or self.broken or self.quota == 0:
+                self.close()
+                self.pool, self.quota, self.broken = _pool(1, *self.args), WORKER_AGENCIES, False
+        # one agency queued behind the current one, so the worker never waits for the parent
+        return not self.broken and not self.alone and self.quota > 0 and self.in_flight < 2
+
+    def submit(self, agency: Agency, previous: dict | None, alone: bool = False) -> cf.Future:
+        self.quota -= 1
+        self.in_flight += 1
+        self.alone = alone
+        return self.pool.submit(_agency_task, agency, previous)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
 def _run_kits(agencies: list[Agency], brand_dir, out: Path, options: BatchOptions, previous: dict,
               progress: Callable[[AgencyResult, int, int], None] | None) -> list[AgencyResult]:
-    """Every agency's kit through a pool of workers, at most a few agencies queued ahead of them."""
-    workers = min(options.worker_count(), max(1, len(agencies)))
+    """Every agency's kit through worker processes, one lane each (see `_Lane`), at most two agencies
+    queued on a worker."""
+    lanes = [_Lane(brand_dir, out, options) for _ in range(min(options.worker_count(), max(1, len(agencies))))]
     results: dict[str, AgencyResult] = {}
     attempts: dict[str, int] = {}
     todo = list(agencies)
-    while todo:
-        pool = _pool(workers, brand_dir, out, options)
-        running: dict[cf.Future, Agency] = {}
-        crashed: list[Agency] = []
-        quota = workers * WORKER_AGENCIES
-        try:
-            while ((todo and quota) or running) and not crashed:
-                while todo and quota and len(running) < workers * 2:
+    running: dict[cf.Future, tuple[_Lane, Agency]] = {}
+
+    def record(result: AgencyResult) -> None:
+        results[result.agency["slug"]] = result
+        if progress:
+            progress(result, len(results), len(agencies))
+
+    try:
+        while todo or running:
+            for lane in lanes:
+                while todo and lane.ready():
+                    # An agency retried after its worker died runs with nothing queued behind it, so an
+                    # agency that kills its worker fails alone, not the one that happened to share it.
+                    retried = todo[0].slug in attempts
+                    if retried and lane.in_flight:
+                        break
                     agency = todo.pop(0)
-                    quota -= 1
-                    running[pool.submit(_agency_task, agency, previous.get(agency.slug))] = agency
-                finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                for future in finished:
-                    agency = running.pop(future)
-                    try:
-                        result = future.result()
-                    except cf.process.BrokenProcessPool:
-                        crashed.append(agency)
-                        continue
-                    results[agency.slug] = result
-                    if progress:
-                        progress(result, len(results), len(agencies))
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        # A worker died (out of memory, a crash in a C library): the agency that killed it is among
-        # those in flight. Each of them is tried again in a new pool, up to MAX_ATTEMPTS times.
-        for agency in reversed(crashed + list(running.values())):
-            attempts[agency.slug] = attempts.get(agency.slug, 0) + 1
-            if attempts[agency.slug] < MAX_ATTEMPTS:
-                todo.insert(0, agency)
-                continue
-            result = AgencyResult(agency.as_dict(), agency_folder(agency), errors=[{
-                "file": None, "message": "Proses pekerja berhenti mendadak (kehabisan memori?) saat membuat "
-                                         "kit ini; jalankan ulang untuk mencoba lagi."}])
-            results[agency.slug] = result
-            if progress:
-                progress(result, len(results), len(agencies))
+                    running[lane.submit(agency, previous.get(agency.slug), alone=retried)] = (lane, agency)
+            finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                lane, agency = running.pop(future)
+                lane.in_flight -= 1
+                try:
+                    record(future.result())
+                except cf.process.BrokenProcessPool:
+                    # The lane's worker died (out of memory, a crash in a C library) with this agency in
+                    # flight: it is tried again on a new worker, up to MAX_ATTEMPTS times.
+                    lane.broken = True
+                    attempts[agency.slug] = attempts.get(agency.slug, 0) + 1
+                    if attempts[agency.slug] < MAX_ATTEMPTS:
+                        todo.insert(0, agency)
+                    else:
+                        record(AgencyResult(agency.as_dict(), agency_folder(agency), errors=[{
+                            "file": None, "message": "Proses pekerja berhenti mendadak (kehabisan memori?) saat "
+                                                     "membuat kit ini; jalankan ulang untuk mencoba lagi."}]))
+    finally:
+        for lane in lanes:
+            lane.close()
     return [results[a.slug] for a in agencies]
 
 

@@ -338,6 +338,34 @@ def test_workers_are_replaced_without_losing_an_agency(monkeypatch, pack, tmp_pa
     assert result.rendered == result.files == 5 * 10
 
 
+def test_a_worker_that_dies_costs_only_the_agency_that_killed_it(monkeypatch, pack, tmp_path):
+    # A worker killed mid-kit (out of memory, a crash in a C library) is replaced; the agencies it had
+    # in flight are tried again; one that kills every worker it runs on ends as an error of its own.
+    import os
+
+    from netral_assets import batch
+    from netral_assets.kit import KitOptions
+
+    agencies = select_agencies(load_registry(), "kabkota", "34")[0]
+    once, always = agencies[1].slug, agencies[3].slug
+    marker = tmp_path / "died-once"
+    real_task = batch.refresh_kit
+
+    def dying(pack, agency, *args):
+        if agency.slug == always or (agency.slug == once and not marker.exists()):
+            marker.touch()
+            os._exit(9)  # the worker process dies at once, as with SIGKILL
+        return real_task(pack, agency, *args)
+
+    monkeypatch.setattr(batch, "refresh_kit", dying)  # workers are forked: they run this
+    result = batch.run_batch(pack, agencies, tmp_path / "kits",
+                             batch.BatchOptions(KitOptions(only=("logo",)), workers=2, proof=False))
+    failed = {r.agency["slug"]: r.errors for r in result.agencies if r.errors}
+    assert list(failed) == [always]
+    assert "Proses pekerja berhenti mendadak" in failed[always][0]["message"]
+    assert result.rendered == 10 * (len(agencies) - 1)  # the logo set: 10 files an agency
+
+
 def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy, pack, tmp_path):
     from netral_assets.batch import BatchOptions, _needs_rendering, _warm_bodies
     from netral_assets.kit import KitOptions, plan_kit
