@@ -26,8 +26,8 @@ from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one
 
 from netral_assets import load_pack, load_registry  # noqa: E402
 from netral_assets.designs import load_design  # noqa: E402
-from netral_assets.leaflet import PT_PER_MM, SLUG_MM, build_leaflet, contact_details, leaflet_qr  # noqa: E402
-from netral_assets.render import _environment, build_context  # noqa: E402
+from netral_assets.leaflet import build_leaflet, leaflet_context  # noqa: E402
+from netral_assets.render import design_html  # noqa: E402
 
 TARGET_MS = 300
 TARGET_MB = 200
@@ -46,21 +46,13 @@ def peak_rss_mb() -> float:
 
 
 def leaflet_html(pack, agency, variant: str) -> tuple[str, object]:
-    """The HTML our renderer gives WeasyPrint, with the page size it passes as a stylesheet."""
+    """The HTML our renderer gives WeasyPrint (the whole leaflet in one document, as the layered
+    render is checked against), with the page size it passes as a stylesheet."""
     design = load_design(pack, "leaflet", variant)
     fmt = design.format(design.formats[0])
-    px_per_mm = fmt.width / fmt.mm[0]
-    extra = {
-        "texts": {"contact_name": agency.name},
-        "contact": contact_details(agency, CONTACT),
-        "qr": leaflet_qr,
-        "font_family": pack.config["fonts"]["family"],
-        "unit": {"mm": px_per_mm, "pt": px_per_mm / PT_PER_MM, "bleed": 0, "slug": SLUG_MM * px_per_mm},
-    }
-    ctx = build_context(pack, design, fmt, agency, extra)
-    html = _environment(tuple(pack.layers("templates"))).get_template(design.template_name).render(**ctx, print_marks=False)
-    page = f"<style>@page {{ size: {fmt.width}px {fmt.height}px; margin: 0 }}</style>"
-    return html.replace("</head>", page + "</head>", 1), fmt
+    common, own = leaflet_context(pack, agency, design, contact=CONTACT)
+    source = design_html(pack, design, fmt.name, agency, {**common, **own}, False)
+    return source.html.replace("</head>", f"<style>{source.page_css}</style></head>", 1), fmt
 
 
 def bench_chromium(pack, agency, runs: int) -> dict | None:

@@ -815,6 +815,28 @@ def leaflet_alt(pack: Pack, agency: Agency, design: Design) -> str:
     return template.format(campaign=pack.name, agency=agency.name)
 
 
+def leaflet_context(pack: Pack, agency: Agency, design: Design, print_marks: bool = False,
+                    contact: dict | None = None) -> tuple[dict, dict]:
+    """The leaflet template's context beyond `build_context`: what every layer sees, and what is the
+    agency's own (a benchmark renders the same HTML with another engine from these)."""
+    fmt = design.format(design.formats[0])
+    if not fmt.is_print:
+        raise NetralError(f"Desain leaflet {design.name} harus berukuran cetak (mm) di design.toml.")
+    px_per_mm = fmt.width / fmt.mm[0]
+    common = {
+        "qr": partial(leaflet_qr, color=pack.colors.get("ink", "#0B1A33")),
+        "font_family": pack.config.get("fonts", {}).get("family", "sans-serif"),
+        "baseline": _baselines(pack),
+        "unit": {
+            "mm": px_per_mm,
+            "pt": px_per_mm / PT_PER_MM,
+            "bleed": BLEED_MM * px_per_mm if print_marks else 0,
+            "slug": SLUG_MM * px_per_mm,
+        },
+    }
+    return common, {"texts": {"contact_name": agency.name}, "contact": contact_details(agency, contact)}
+
+
 def build_leaflet(
     pack: Pack,
     agency: Agency,
@@ -828,21 +850,7 @@ def build_leaflet(
 
     design = load_design(pack, "leaflet", variant)
     fmt = design.format(design.formats[0])
-    if not fmt.is_print:
-        raise NetralError(f"Desain leaflet {variant} harus berukuran cetak (mm) di design.toml.")
-    px_per_mm = fmt.width / fmt.mm[0]
-    common = {
-        "qr": partial(leaflet_qr, color=pack.colors.get("ink", "#0B1A33")),
-        "font_family": pack.config.get("fonts", {}).get("family", "sans-serif"),
-        "baseline": _baselines(pack),
-        "unit": {
-            "mm": px_per_mm,
-            "pt": px_per_mm / PT_PER_MM,
-            "bleed": BLEED_MM * px_per_mm if print_marks else 0,
-            "slug": SLUG_MM * px_per_mm,
-        },
-    }
-    own = {"texts": {"contact_name": agency.name}, "contact": contact_details(agency, contact)}
+    common, own = leaflet_context(pack, agency, design, print_marks, contact)
     checked, shared = _lay_out(pack, design, fmt, agency, common, own, print_marks)
     rendered = checked.rendered
     rendered.findings = _findings(checked)
