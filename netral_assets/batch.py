@@ -529,6 +529,8 @@ PROOF_TEMPLATE = Path(__file__).parent / "data" / "proof.html.j2"
 PROOF_THUMB_MM = 14  # printed height of a thumbnail: a full kit fits two rows, four kits a page
 PROOF_LOGO_MM = 8  # the lockups are wide; smaller, so they do not take a row
 PROOF_MAX_LISTED = 60  # errors and flagged agencies listed on the cover; the manifest has them all
+PROOF_MAX_NOTES = 8  # distinct findings listed under an agency, and numbers on a thumbnail: PROOF_MAX_BADGES
+PROOF_MAX_BADGES = 3
 FOLDER_TITLES = {PUSAT_FOLDER: "Instansi pusat", OTHER_FOLDER: "Unit lain (dari CSV)"}
 
 
@@ -553,7 +555,7 @@ def selection_text(selection: dict) -> str:
 def _proof_agency(out: Path, index: int, r: AgencyResult, heading: str | None, shared: dict) -> dict:
     """One agency's block of the proof: its pictures grouped, its findings numbered, its errors."""
     groups: dict[tuple, dict] = {}
-    notes = []
+    notes: dict[str, dict] = {}  # one note per distinct finding, with every picture that has it
     for item in proof_items(_agency_files(out, r)):
         thumb = _thumb_path(out, item["sha256"])
         item["thumb"] = thumb.relative_to(out).as_posix() if thumb.is_file() else None
@@ -568,13 +570,20 @@ def _proof_agency(out: Path, index: int, r: AgencyResult, heading: str | None, s
             group["parts"].append(part)
         numbers = []
         for text in item["findings"]:
-            notes.append({"number": len(notes) + 1, "label": item["label"], "text": text})
-            numbers.append(len(notes))
+            note = notes.setdefault(text, {"number": len(notes) + 1, "text": text, "where": {}})
+            note["where"].setdefault(group["title"], [])
+            if part and part not in note["where"][group["title"]]:
+                note["where"][group["title"]].append(part)
+            if note["number"] not in numbers:
+                numbers.append(note["number"])
         group["pictures"].append({"thumb": item["thumb"], "label": item["label"], "formats": item["formats"],
                                   "notes": numbers, "small": item["kind"] == "logo"})
+    listed = [{"number": n["number"], "text": n["text"],
+               "where": "; ".join(f"{title} ({', '.join(parts)})" if parts else title
+                                  for title, parts in n["where"].items())} for n in notes.values()]
     return {"index": index, "name": r.agency["name"], "code": r.agency["code"], "folder": r.folder,
             "files": r.files, "heading": heading, "errors": group_errors(r.errors), "flagged": r.findings,
-            "notes": notes, "label": _shorten(f"{index}. {r.agency['short_name']}", 48),
+            "notes": listed, "label": _shorten(f"{index}. {r.agency['short_name']}", 48),
             "groups": list(groups.values())}
 
 
@@ -619,7 +628,8 @@ def _shorten(text: str, limit: int) -> str:
 def _piece_fingerprint(piece: dict) -> str:
     from .kit import _software
 
-    return hashlib.sha256(json.dumps([piece, PROOF_TEMPLATE.read_text("utf-8"), _software(), PROOF_THUMB_MM, PROOF_LOGO_MM],
+    return hashlib.sha256(json.dumps([piece, PROOF_TEMPLATE.read_text("utf-8"), _software(), PROOF_THUMB_MM, PROOF_LOGO_MM,
+                                      PROOF_MAX_NOTES, PROOF_MAX_BADGES],
                                      sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -653,7 +663,8 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     env.filters["number"] = format_number
     html = env.get_template(PROOF_TEMPLATE.name).render(
         **piece, campaign=pack.name, fonts_css=Markup(fonts), thumb_mm=PROOF_THUMB_MM, logo_mm=PROOF_LOGO_MM,
-        font_family=pack.config.get("fonts", {}).get("family", "sans-serif"), max_listed=PROOF_MAX_LISTED)
+        font_family=pack.config.get("fonts", {}).get("family", "sans-serif"), max_listed=PROOF_MAX_LISTED,
+        max_notes=PROOF_MAX_NOTES, max_badges=PROOF_MAX_BADGES)
     fetcher = make_url_fetcher([*pack.roots(), out / STATE_DIR / "thumbs"])
     document = HTML(string=html, url_fetcher=fetcher).render(font_config=_font_config())
     write_atomic(path, document.write_pdf())

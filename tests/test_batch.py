@@ -176,6 +176,28 @@ def test_proof_sheet_shows_every_agency(diy, tmp_path):
     assert "semua instansi; DI Yogyakarta; bagian twibbon, logo" in " ".join(text.split())
 
 
+def test_proof_lists_each_finding_once_with_the_pictures_that_have_it(tmp_path):
+    # A brand colour too light for text flags every poster: the proof numbers each distinct finding
+    # once, says which pictures have it, lists a few and points to the manifest for the rest.
+    from netral_assets.batch import PROOF_MAX_NOTES
+
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    (brand / "brand.toml").write_text('[colors]\nmuted = "#B8C0D0"\n')
+    out = tmp_path / "kits"
+    result = netral("batch", "--level", "provinsi", "--province", "34", "--brand", str(brand), "--only", "poster",
+                    "--out", str(out), "-j", "1")
+    assert result.returncode == 1 and "temuan preflight" in result.stderr
+    findings = {f for entry in json.loads((out / DIY / DIY / "manifest.json").read_text("utf-8"))["files"]
+                for f in entry["findings"]}
+    assert len(findings) > PROOF_MAX_NOTES
+    text = " ".join(pdftotext((out / "proof.pdf").read_bytes(), tmp_path).split())
+    assert f"dan {len(findings) - PROOF_MAX_NOTES} temuan lain" in text
+    assert "— Poster larangan (feed, story, A4, A3)" in text  # one finding, four pictures
+    listed = [f for f in findings if " ".join(f.split()) in text]
+    assert len(listed) == PROOF_MAX_NOTES
+
+
 def test_selection_text_says_what_was_chosen():
     from netral_assets.batch import KIT_PARTS, selection_text
 
