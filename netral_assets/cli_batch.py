@@ -108,8 +108,14 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
                  "zip": make_zip}
     click.echo(f"{len(agencies)} instansi, {options.worker_count()} proses pekerja → {out_dir}/", err=True)
     progress = Progress()
-    result = run_batch(pack, agencies, out_dir, options, selection_errors, selection, progress.agency,
-                       progress.proof, registry)
+    try:
+        result = run_batch(pack, agencies, out_dir, options, selection_errors, selection, progress.agency,
+                           progress.proof, registry)
+    except KeyboardInterrupt:
+        # The workers finished the kits in their hands; every file on disk is whole (atomic writes).
+        click.echo("\nDihentikan. Berkas yang sudah jadi tetap utuh; jalankan lagi perintah yang sama untuk "
+                   "melanjutkan.", err=True)
+        sys.exit(130)
     click.echo(f"Selesai dalam {_duration(result.seconds)}: {len(result.agencies)} instansi, "
                f"{_number(result.files)} berkas ({_number(result.rendered)} dibuat, "
                f"{_number(result.skipped)} dilewati karena tidak berubah).")

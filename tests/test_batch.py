@@ -277,6 +277,28 @@ def test_a_run_killed_with_sigkill_resumes_without_redoing_finished_files(tmp_pa
         assert sha(out / rel) == entry["sha256"]
 
 
+def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(tmp_path):
+    out = tmp_path / "kits"
+    args = [sys.executable, "-m", "netral_assets", "batch", "--level", "semua", "--province", "34",
+            "--out", str(out), *SMALL]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _recorded(out) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends the batch process (its workers ignore it)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Dihentikan" in stderr and "jalankan lagi" in stderr
+    assert not _workers_of(out)
+    assert not list(out.rglob("*.part"))
+    for path in visible_files(out):
+        assert_whole(path)
+    recorded = _recorded(out)
+    result = netral("batch", "--level", "semua", "--province", "34", "--out", str(out), *SMALL)
+    assert result.returncode == 0, result.stderr
+    assert national(out)["summary"]["skipped"] == len(recorded) > 0
+
+
 def test_changed_inputs_re_render_only_what_they_touch(tmp_path):
     pack = tmp_path / "pack"
     pack.mkdir()
