@@ -864,11 +864,18 @@ class _Lane:
         # one agency queued behind the current one, so the worker never waits for the parent
         return not self.broken and not self.alone and self.quota > 0 and self.in_flight < 2
 
-    def submit(self, agency: Agency, previous: dict | None, alone: bool = False) -> cf.Future:
+    def submit(self, agency: Agency, previous: dict | None, alone: bool = False) -> cf.Future | None:
+        """The agency's future, or None when the worker has died since the lane was last asked (its
+        futures fail with it a moment later; the lane is renewed once they are counted)."""
+        try:
+            future = self.pool.submit(_agency_task, agency, previous)
+        except cf.process.BrokenProcessPool:
+            self.broken = True
+            return None
         self.quota -= 1
         self.in_flight += 1
         self.alone = alone
-        return self.pool.submit(_agency_task, agency, previous)
+        return future
 
     def close(self) -> None:
         if self.pool is not None:
@@ -896,12 +903,19 @@ def _run_kits(agencies: list[Agency], brand_dir, out: Path, options: BatchOption
             for lane in lanes:
                 while todo and lane.ready():
                     # An agency retried after its worker died runs with nothing queued behind it, so an
-                    # agency that kills its worker fails alone, not the one that happened to share it.
-                    retried = todo[0].slug in attempts
-                    if retried and lane.in_flight:
+                    # agency that kills its worker fails alone, not the one that happened to share it;
+                    # a busy lane takes the next agency that is not being retried.
+                    index = 0 if not lane.in_flight else next(
+                        (i for i, a in enumerate(todo) if a.slug not in attempts), None)
+                    if index is None:
                         break
-                    agency = todo.pop(0)
-                    running[lane.submit(agency, previous.get(agency.slug), alone=retried)] = (lane, agency)
+                    agency = todo[index]
+                    retried = agency.slug in attempts
+                    future = lane.submit(agency, previous.get(agency.slug), alone=retried)
+                    if future is None:
+                        break
+                    del todo[index]
+                    running[future] = (lane, agency)
             finished, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
             for future in finished:
                 lane, agency = running.pop(future)
@@ -1049,8 +1063,10 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
         clock = time.perf_counter()
         if options.proof:
             names = {a.province: a.short_name for a in registry if a.level == "provinsi"} if registry else {}
-            if registry and selection and selection.get("province"):
-                selection = {**selection, "province_name": registry.find(selection["province"]).short_name}
+            # The province asked for, by name (its agencies were chosen by it: they all share its slug)
+            chosen = {r.agency["province"] for r in results}
+            if selection and selection.get("province") and len(chosen) == 1 and chosen <= names.keys():
+                selection = {**selection, "province_name": names[chosen.pop()]}
             try:
                 proof = build_proof(pack, out, results, errors, selection or {}, previous.get("proof"), options,
                                     names, proof_progress)

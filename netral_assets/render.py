@@ -12,12 +12,13 @@ import base64
 import hashlib
 import logging
 import mimetypes
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
 from fontTools.ttLib import TTFont
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
@@ -52,7 +53,8 @@ def make_url_fetcher(roots: list[Path]):
                 return super().fetch(url, headers)
             parsed = urlparse(url)
             if parsed.scheme == "file":
-                path = Path(unquote(parsed.path)).resolve()
+                # bytes, then the file system's decoding: a folder name that is not UTF-8 survives
+                path = Path(os.fsdecode(unquote_to_bytes(parsed.path))).resolve()
                 if any(path.is_relative_to(root) for root in allowed) and path.is_file():
                     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})

@@ -198,6 +198,19 @@ def test_proof_lists_each_finding_once_with_the_pictures_that_have_it(tmp_path):
     assert len(listed) == PROOF_MAX_NOTES
 
 
+def test_a_province_asked_by_name_is_named_on_the_cover_beside_units_that_share_it(tmp_path):
+    # The user's own units may contain the province's name: the run must not trip over it afterwards.
+    csv = tmp_path / "units.csv"
+    csv.write_text("name,province\nDinas Kesehatan Provinsi Jawa Tengah,33\n", encoding="utf-8")
+    out = tmp_path / "kits"
+    result = netral("batch", "--province", "Jawa Tengah", "--agencies", str(csv), "--only", "logo",
+                    "--out", str(out), "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert national(out)["summary"]["agencies"] == 1
+    text = " ".join(pdftotext((out / "proof.pdf").read_bytes(), tmp_path).split())
+    assert "Jawa Tengah; unit dari units.csv; bagian logo" in text
+
+
 def test_selection_text_says_what_was_chosen():
     from netral_assets.batch import KIT_PARTS, selection_text
 

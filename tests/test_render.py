@@ -104,6 +104,21 @@ def test_fetcher_refuses_files_outside_the_pack(pack):
     HTML(string="<p>x</p>", url_fetcher=fetcher).render()
 
 
+def test_fetcher_reads_a_folder_whose_name_is_not_utf8(tmp_path):
+    # A batch's output folder may be named in another encoding; its proof thumbnails are fetched by URL.
+    import os
+
+    from netral_assets.render import make_url_fetcher
+
+    folder = tmp_path / os.fsdecode(b"kit-\xff 2024")
+    folder.mkdir()
+    (folder / "t.jpg").write_bytes(b"\xff\xd8thumb")
+    fetcher = make_url_fetcher([folder])
+    assert fetcher((folder / "t.jpg").as_uri()).read() == b"\xff\xd8thumb"
+    with pytest.raises(Exception, match="refused"):
+        fetcher((tmp_path / "t.jpg").as_uri())
+
+
 def test_font_folder_is_removed_when_the_process_ends(tmp_path):
     """WeasyPrint copies @font-face files to a temporary folder; a run must not leave it behind."""
     import os
