@@ -108,6 +108,15 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _machine() -> tuple[float, float]:
+    """(busy, stolen) CPU seconds of the whole machine so far, from /proc/stat: what this run used is
+    taken off later, the rest was other work sharing the cores (or the hypervisor's steal)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 def measured_run(pack, agencies, out: Path, workers: int | None, proof: bool = True, registry=None) -> dict:
     memory = PoolMemory()
 
@@ -115,14 +124,16 @@ def measured_run(pack, agencies, out: Path, workers: int | None, proof: bool = T
         memory.done = done
 
     memory.start()
-    cpu, started = _cpu(), time.perf_counter()
+    cpu, started, (busy, stolen) = _cpu(), time.perf_counter(), _machine()
     options = BatchOptions(KitOptions(), workers=workers, proof=proof)
     result = run_batch(pack, agencies, out, options, progress=progress, registry=registry)
     seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+    busy_after, stolen_after = _machine()
     memory.stop()
     assert not result.errors, result.errors[:3]
     return {"result": result, "seconds": seconds, "cpu": cpu, "memory": memory,
-            "workers": options.worker_count()}
+            "workers": options.worker_count(), "others": max(0.0, busy_after - busy - cpu),
+            "stolen": stolen_after - stolen}
 
 
 def report_run(title: str, run: dict, scale: float = 1.0) -> None:
@@ -144,6 +155,8 @@ def report_run(title: str, run: dict, scale: float = 1.0) -> None:
     print(f"   wall {seconds:7.1f} s = kits {result.phases['kits']:.1f} s + proof {result.phases['proof']:.1f} s "
           f"({result.proof_pages} pages) + manifest {result.phases['manifest']:.1f} s; "
           f"CPU {run['cpu']:.0f} s (load average now {os.getloadavg()[0]:.1f})")
+    print(f"   other work on this machine meanwhile: {run['others']:.0f} CPU s, {run['stolen']:.0f} s stolen by the "
+          f"host ({(run['others'] + run['stolen']) / (seconds * (os.cpu_count() or 1)) * 100:.0f}% of its cores)")
     print(f"   throughput {n / seconds:.2f} agencies/s, {result.rendered / seconds:.1f} files/s")
     print(f"   worker CPU {total:.1f} s = {total / n:.2f} s per kit, of which:")
     for kind, t in sorted(cpu.items(), key=lambda kv: -kv[1]):
@@ -217,7 +230,7 @@ def main() -> None:
             run = measured_run(pack, subset, out, workers, proof=False)
             times[workers] = run["seconds"]
             print(f"   -j {workers}: {run['seconds']:.1f} s wall, {run['cpu']:.1f} s CPU, "
-                  f"load average {os.getloadavg()[0]:.1f}")
+                  f"load average {os.getloadavg()[0]:.1f}, other work meanwhile {run['others']:.0f} CPU s")
             shutil.rmtree(out, ignore_errors=True)
         ratio = times[1] / times[2]
         print(f"\n-j 1 vs -j 2, {len(subset)} full kits without proof: {times[1]:.1f} s vs {times[2]:.1f} s = "
