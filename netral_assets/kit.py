@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -30,6 +29,7 @@ from .agencies import Agency
 from .assets import Asset, build_poster, build_twibbon
 from .designs import list_designs
 from .errors import NetralError
+from .layers import Kept
 from .pack import Pack
 from .resources import PACKAGE_DIR
 
@@ -299,23 +299,21 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
 # The logo files come in sets drawn from one SVG (mark: SVG, PDF, 2 PNG; each lockup: SVG, PDF, PNG);
 # the set is made once and each job takes its file. The mark set does not depend on the agency, so a
 # process keeps it for the whole run and a batch draws the mark once per worker.
-_LOGO_SETS: OrderedDict[str, dict[str, Asset] | NetralError] = OrderedDict()
-_LOGO_SETS_KEPT = 4
+_LOGO_SETS = Kept(4)  # of dict[str, Asset] | NetralError
 
 
 def _logo_set(job: Job) -> dict[str, Asset]:
     inputs = _pack_inputs(job.pack)
     pack_inputs = inputs.for_mark() if job.agency is None else inputs.for_lockup()
     key = _fingerprint(pack_inputs, job.agency, {"logo_set": job.design})
-    if key not in _LOGO_SETS:
-        _LOGO_SETS[key] = _draw_logo_set(job)
-        while len(_LOGO_SETS) > _LOGO_SETS_KEPT:
-            _LOGO_SETS.popitem(last=False)
-    _LOGO_SETS.move_to_end(key)
-    if isinstance(_LOGO_SETS[key], NetralError):
+    logo_set = _LOGO_SETS.get(key)
+    if logo_set is None:
+        logo_set = _draw_logo_set(job)
+        _LOGO_SETS.put(key, logo_set)
+    if isinstance(logo_set, NetralError):
         # every file of a set fails the same way (a name too long for the lockup): said once, drawn once
-        raise _LOGO_SETS[key]
-    return _LOGO_SETS[key]
+        raise logo_set
+    return logo_set
 
 
 def _draw_logo_set(job: Job) -> dict[str, Asset] | NetralError:

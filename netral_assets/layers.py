@@ -60,6 +60,7 @@ class Body:
     nbytes: int
     pixels: dict = field(default_factory=dict)  # transparent (bool) -> PIL image, when kept
     packed: dict = field(default_factory=dict)  # transparent (bool) -> (mode, size, zlib bytes)
+    subset_tags: frozenset | None = None  # a PDF body's font-subset tags, read at its first compose
 
 
 @dataclass
@@ -73,7 +74,8 @@ class Composed:
 
 class Kept:
     """A few pieces of finished work kept by key, least recently used dropped first; thread-safe,
-    counting hits and misses (the agency layers here, the leaflet bodies in leaflet.py)."""
+    counting hits and misses (the agency layers here, the leaflet bodies in leaflet.py, the logo sets
+    in kit.py). None is never a kept value: `get` returns it for a miss."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -316,7 +318,9 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
     body = _pdf_body(pack, design, fmt_name, extra, print_marks, finisher)
     layer = _agency(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
     with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(layer.product)) as over:
-        _retag_subsets(over, taken=_subset_tags(pdf))
+        if body.subset_tags is None:
+            body.subset_tags = frozenset(_subset_tags(pdf))
+        _retag_subsets(over, taken=set(body.subset_tags))
         page, top_page = pdf.pages[0], over.pages[0]
         # Both pages have the same bleed and their lower-left corners meet (a band sits on the
         # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
