@@ -180,8 +180,8 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
             data = out.product
         else:
             out = compose_raster(pack, d, fmt, agency, extra, transparent=ext not in (".jpg", ".jpeg"))
-            data = writer(None, image=out.product)
             image = out.product
+            data = encode_image(image, ext)
         sources, findings = out.sources, out.findings
     else:
         rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)

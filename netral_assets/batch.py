@@ -72,13 +72,13 @@ THUMB_QUALITY = 70
 # Agencies per proof piece: pieces are laid out in parallel and kept, so a re-run after a change
 # lays out only the pieces that changed.
 PROOF_PIECE = 16
-# Pixels of layered designs' bodies a worker keeps (layers.py): the first bodies a kit draws (the
-# twibbons and some posters); the others are drawn again from their kept PDF each time (~15 ms).
+# Pixels of layered designs' bodies a worker keeps raw (layers.py): the first bodies a kit draws (the
+# twibbons and some posters); the others are kept zlib-packed and unpacked each time (~3 ms).
 WORKER_PIXEL_MB = 20
 # Already-compressed formats are stored in the ZIP, not deflated again.
 ZIP_STORED = {".png", ".jpg", ".jpeg", ".webp", ".pdf"}
-# A worker process that dies (out of memory, a crash in a C library) breaks the pool; the pool is
-# restarted and the agencies it was working on retried, this many times each.
+# A worker process that dies (out of memory, a crash in a C library) is replaced and the agencies it
+# had in flight are retried, each at most this many times in all (`_run_kits`).
 MAX_ATTEMPTS = 2
 # A worker's memory creeps up below Python (the text and font libraries' caches: ~15 MB a worker over
 # 257 kits, measured), so a worker is replaced after this many agencies: memory stays flat whatever
@@ -1062,12 +1062,13 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
             errors += [{"agency": r.agency["slug"], "name": r.agency["name"], **e} for e in r.errors]
         proof = None
         clock = time.perf_counter()
+        names = {a.province: a.short_name for a in registry if a.level == "provinsi"} if registry else {}
+        # The province asked for, by name, for the proof and the manifest (its agencies were chosen by
+        # it: they all share its slug)
+        chosen = {r.agency["province"] for r in results}
+        if selection and selection.get("province") and len(chosen) == 1 and chosen <= names.keys():
+            selection = {**selection, "province_name": names[chosen.pop()]}
         if options.proof:
-            names = {a.province: a.short_name for a in registry if a.level == "provinsi"} if registry else {}
-            # The province asked for, by name (its agencies were chosen by it: they all share its slug)
-            chosen = {r.agency["province"] for r in results}
-            if selection and selection.get("province") and len(chosen) == 1 and chosen <= names.keys():
-                selection = {**selection, "province_name": names[chosen.pop()]}
             try:
                 proof = build_proof(pack, out, results, errors, selection or {}, previous.get("proof"), options,
                                     names, proof_progress)

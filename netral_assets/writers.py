@@ -26,7 +26,6 @@ def write_pdf(rendered, **options) -> bytes:
 
 def rasterize(rendered, width_px: int | None = None, transparent: bool = False):
     """First page -> Pillow image, `width_px` wide (default: the layout canvas width)."""
-    # layout px map 1:1 to 0.75 pt, no zoom; this PDF is read once and thrown away, so skip compressing it
     return rasterize_pdf(raster_pdf(rendered), rendered.fmt, width_px, transparent)
 
 
