@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import median_ms, pin_one_core, report  # noqa: E402
 
 from netral_assets import build_poster, build_twibbon, load_pack, load_registry  # noqa: E402
-from netral_assets.logo import build_logo_assets  # noqa: E402
+from netral_assets.assets.logo import build_logo_assets  # noqa: E402
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import phone_photo_jpeg  # noqa: E402
 
-from netral_assets.framing import Frame, encode_framed, frame_photo  # noqa: E402
+from netral_assets.photo.framing import Frame, encode_framed, frame_photo  # noqa: E402
 
 
 def naive_frame(photo: Path, frame: Frame) -> bytes:
@@ -60,14 +60,14 @@ def load_rendered_frame(work: Path) -> Frame:
     cached = work / "frame.png"
     meta = work / "frame.json"
     if not cached.exists():
-        from netral_assets.agencies import load_registry
-        from netral_assets.framing import load_frame
-        from netral_assets.pack import load_pack
+        from netral_assets.model.agencies import load_registry
+        from netral_assets.model.pack import load_pack
+        from netral_assets.photo.framing import load_frame
 
         frame = load_frame(load_pack(), load_registry().find("34.04"), None, "square")
         frame.image.save(cached)
         meta.write_text(json.dumps(frame.window.as_dict()))
-    from netral_assets.designs import Window
+    from netral_assets.model.designs import Window
 
     with Image.open(cached) as image:
         return Frame(image.copy(), Window(**json.loads(meta.read_text())))
@@ -86,7 +86,7 @@ def measure_memory(approach: str, work: Path) -> None:
     photo = work / "phone.jpg"
     function = ours if approach == "ours" else naive_frame
     # Libraries imported, decoders registered and the frame's layers made: what stays is one photo's cost.
-    from netral_assets.framing import _decoders
+    from netral_assets.photo.framing import _decoders
 
     _decoders()
     frame.compose(Image.new("RGB", (frame.box[2] - frame.box[0], frame.box[3] - frame.box[1])))

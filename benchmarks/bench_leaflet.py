@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
 
 from netral_assets import load_pack, load_registry  # noqa: E402
-from netral_assets.designs import load_design  # noqa: E402
-from netral_assets.leaflet import build_leaflet, leaflet_context  # noqa: E402
-from netral_assets.render import design_html  # noqa: E402
+from netral_assets.assets.leaflet import build_leaflet, leaflet_context  # noqa: E402
+from netral_assets.model.designs import load_design  # noqa: E402
+from netral_assets.render.document import design_html  # noqa: E402
 
 TARGET_MS = 300
 TARGET_MB = 200

@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one_core, report, tree_cpu_seconds  # noqa: E402
 
 from netral_assets import build_poster, list_designs, load_pack, load_registry  # noqa: E402
-from netral_assets.designs import load_design  # noqa: E402
-from netral_assets.render import _environment, build_context  # noqa: E402
+from netral_assets.model.designs import load_design  # noqa: E402
+from netral_assets.render.document import _environment, build_context  # noqa: E402
 
 JPEG_QUALITY = 90  # the same quality our JPEG writer uses
 
@@ -49,7 +49,7 @@ def poster_html(pack, agency, design_name: str, fmt_name: str) -> tuple[str, obj
 
 
 def bench_ours(pack, agencies, designs, runs) -> tuple[dict, dict, dict]:
-    from netral_assets.layers import clear_cache
+    from netral_assets.assets.layers import clear_cache
 
     wall, cpu, first = {}, {}, {}
     for d in designs:

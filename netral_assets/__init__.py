@@ -3,14 +3,13 @@
 The public API is what `__all__` names; every other module is internal.
 """
 
-__version__ = "0.1.0"
-
-from .agencies import Agency, custom_agency, load_registry
-from .assets import Asset, build_poster, build_twibbon, frame_image
-from .designs import list_designs, load_design
+from ._version import __version__
+from .assets.builders import Asset, build_poster, build_twibbon, frame_image
 from .errors import NetralError
-from .kit import build_kit_assets, write_kit
-from .pack import load_pack
+from .kit.core import build_kit_assets, write_kit
+from .model.agencies import Agency, custom_agency, load_registry
+from .model.designs import list_designs, load_design
+from .model.pack import load_pack
 
 __all__ = [
     "Agency",

@@ -2,8 +2,8 @@ import csv
 
 import pytest
 
-from netral_assets.agencies import load_registry
 from netral_assets.errors import NetralError
+from netral_assets.model.agencies import load_registry
 
 
 def test_registry_counts(registry):

@@ -21,9 +21,9 @@ import pytest
 from conftest import pdftotext
 from PIL import Image
 
-from netral_assets.agencies import load_registry, slugify
-from netral_assets.batch import agency_folder, select_agencies
+from netral_assets.batch.core import agency_folder, select_agencies
 from netral_assets.errors import NetralError
+from netral_assets.model.agencies import load_registry, slugify
 
 DIY = "provinsi-di-yogyakarta"
 DIY_SLUGS = {"provinsi-di-yogyakarta", "kabupaten-kulon-progo", "kabupaten-bantul", "kabupaten-gunungkidul",
@@ -179,7 +179,7 @@ def test_proof_sheet_shows_every_agency(diy, tmp_path):
 def test_proof_lists_each_finding_once_with_the_pictures_that_have_it(tmp_path):
     # A brand colour too light for text flags every poster: the proof numbers each distinct finding
     # once, says which pictures have it, lists a few and points to the manifest for the rest.
-    from netral_assets.batch import PROOF_MAX_NOTES
+    from netral_assets.batch.core import PROOF_MAX_NOTES
 
     brand = tmp_path / "brand"
     brand.mkdir()
@@ -212,7 +212,7 @@ def test_a_province_asked_by_name_is_named_on_the_cover_beside_units_that_share_
 
 
 def test_selection_text_says_what_was_chosen():
-    from netral_assets.batch import KIT_PARTS, selection_text
+    from netral_assets.batch.core import KIT_PARTS, selection_text
 
     assert selection_text({"level": "kabkota", "province": "33", "province_name": "Jawa Tengah",
                            "only": list(KIT_PARTS)}) == "pemerintah kabupaten/kota; Jawa Tengah"
@@ -381,8 +381,8 @@ def test_one_bad_agency_does_not_stop_the_others(tmp_path):
 
 def test_workers_are_replaced_without_losing_an_agency(monkeypatch, pack, tmp_path):
     # Workers are replaced every WORKER_AGENCIES kits to keep memory flat; every agency is still made once.
-    from netral_assets import batch
-    from netral_assets.kit import KitOptions
+    from netral_assets.batch import core as batch
+    from netral_assets.kit.core import KitOptions
 
     monkeypatch.setattr(batch, "WORKER_AGENCIES", 1)
     agencies = select_agencies(load_registry(), "kabkota", "34")[0]
@@ -400,8 +400,8 @@ def test_a_worker_that_dies_costs_only_the_agency_that_killed_it(monkeypatch, pa
     # in flight are tried again; one that kills every worker it runs on ends as an error of its own.
     import os
 
-    from netral_assets import batch
-    from netral_assets.kit import KitOptions
+    from netral_assets.batch import core as batch
+    from netral_assets.kit.core import KitOptions
 
     agencies = select_agencies(load_registry(), "kabkota", "34")[0]
     once, always = agencies[1].slug, agencies[3].slug
@@ -424,9 +424,9 @@ def test_a_worker_that_dies_costs_only_the_agency_that_killed_it(monkeypatch, pa
 
 
 def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy, pack, tmp_path):
-    from netral_assets.batch import BatchOptions, _needs_rendering, _warm_bodies
-    from netral_assets.kit import KitOptions, plan_kit
-    from netral_assets.layers import cache_stats, clear_cache
+    from netral_assets.assets.layers import cache_stats, clear_cache
+    from netral_assets.batch.core import BatchOptions, _needs_rendering, _warm_bodies
+    from netral_assets.kit.core import KitOptions, plan_kit
 
     out, _ = diy
     first = select_agencies(load_registry(), "semua", "34")[0][0]

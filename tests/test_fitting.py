@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from netral_assets.designs import list_designs
-from netral_assets.fitting import Box, fit_text
-from netral_assets.render import font_file
+from netral_assets.model.designs import list_designs
+from netral_assets.render.document import font_file
+from netral_assets.render.fitting import Box, fit_text
 
 
 def test_every_registry_name_fits_every_design(pack, registry):

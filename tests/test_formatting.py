@@ -1,6 +1,6 @@
 import datetime as dt
 
-from netral_assets.formatting import format_date_id, format_number, format_percent_id, format_rupiah
+from netral_assets.model.formatting import format_date_id, format_number, format_percent_id, format_rupiah
 
 
 def test_indonesian_numbers_percent_dates():

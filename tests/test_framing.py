@@ -18,7 +18,7 @@ from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter, ImageOps, I
 
 from netral_assets.cli import cli
 from netral_assets.errors import NetralError
-from netral_assets.framing import (
+from netral_assets.photo.framing import (
     Frame,
     Limits,
     Placement,
@@ -559,7 +559,7 @@ def test_opaque_parts_of_the_frame_are_unchanged(frame):
 
 
 def test_story_format(pack, sleman):
-    from netral_assets.designs import load_design
+    from netral_assets.model.designs import load_design
 
     if "story" not in load_design(pack, "twibbon", "bundar").formats:
         pytest.skip("the bundar design has no story format yet")
@@ -584,7 +584,7 @@ def test_auto_without_the_face_extra_says_what_to_install(frame):
 
 def test_auto_centres_on_a_face(frame):
     pytest.importorskip("cv2")
-    from netral_assets.framing import find_face
+    from netral_assets.photo.framing import find_face
 
     face = _face_photo()
     found = find_face(face)
@@ -680,7 +680,7 @@ def test_cli_never_writes_over_the_original(tmp_path):
 
 
 def test_cli_placement_options_and_story(tmp_path, pack):
-    from netral_assets.designs import load_design
+    from netral_assets.model.designs import load_design
 
     photo = tmp_path / "p.png"
     photo.write_bytes(_target())
@@ -804,7 +804,7 @@ def test_mail_merge_csv_must_have_photo_and_name(tmp_path):
 
 
 def test_frame_with_a_name_renders_through_the_library(pack, sleman, name_pack):
-    from netral_assets.pack import load_pack
+    from netral_assets.model.pack import load_pack
 
     user_pack = load_pack(name_pack)
     plain = load_frame(user_pack, sleman, "nama")

@@ -3,7 +3,7 @@ import json
 
 from PIL import Image
 
-from netral_assets.kit import KitOptions, build, plan_kit, write_kit
+from netral_assets.kit.core import KitOptions, build, plan_kit, write_kit
 
 
 def test_kit_writes_every_file_with_manifest_and_caption(pack, sleman, tmp_path):

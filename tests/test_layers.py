@@ -7,12 +7,12 @@ from conftest import pdffonts, pdftotext
 from PIL import ImageChops
 
 from netral_assets import NetralError, build_poster, load_pack
-from netral_assets.designs import load_design
-from netral_assets.layers import cache_stats, clear_cache, compose_raster, is_layered
-from netral_assets.pack import Channel
-from netral_assets.pdfboxes import print_boxes
-from netral_assets.render import design_html, render_design
-from netral_assets.writers import rasterize, write_pdf
+from netral_assets.assets.layers import cache_stats, clear_cache, compose_raster, is_layered
+from netral_assets.model.designs import load_design
+from netral_assets.model.pack import Channel
+from netral_assets.output.pdfboxes import print_boxes
+from netral_assets.output.writers import rasterize, write_pdf
+from netral_assets.render.document import design_html, render_design
 
 DESIGNS = ("larangan", "faktor", "statistik", "lapor", "sanksi")
 
@@ -94,7 +94,7 @@ def test_one_footer_layer_serves_every_poster_design(pack, sleman, longest):
 
 
 def test_kept_pixels_and_redrawn_pdf_give_the_same_file(pack, sleman):
-    from netral_assets.layers import PIXEL_BYTES, limit_pixels
+    from netral_assets.assets.layers import PIXEL_BYTES, limit_pixels
 
     clear_cache()
     try:

@@ -18,8 +18,8 @@ from conftest import pdffonts, pdftotext, save_result
 from PIL import ImageChops
 
 from netral_assets import NetralError, load_pack
+from netral_assets.assets.leaflet import build_leaflet, contact_details
 from netral_assets.cli import cli
-from netral_assets.leaflet import build_leaflet, contact_details
 from netral_assets.resources import bundled_dir
 
 PT_PER_MM = 72 / 25.4
@@ -536,7 +536,7 @@ def test_layered_leaflet_is_the_whole_leaflet(pack, sleman, longest, tmp_path, m
     works on WeasyPrint's layout boxes, across WeasyPrint upgrades."""
     import dataclasses
 
-    from netral_assets import leaflet
+    from netral_assets.assets import leaflet
 
     def pages(data: bytes) -> list:
         pdf = pdfium.PdfDocument(data)

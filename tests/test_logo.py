@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image
 
-from netral_assets.logo import build_logo_assets
+from netral_assets.assets.logo import build_logo_assets
 
 SVG = "{http://www.w3.org/2000/svg}"
 

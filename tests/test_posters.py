@@ -11,8 +11,8 @@ from conftest import pdffonts, pdftotext, save_result
 from PIL import Image
 
 from netral_assets import NetralError, build_poster, list_designs
-from netral_assets.formatting import format_date_id
-from netral_assets.pack import Channel
+from netral_assets.model.formatting import format_date_id
+from netral_assets.model.pack import Channel
 
 DESIGNS = ("larangan", "faktor", "statistik", "lapor", "sanksi")
 RASTER = {"square": (1080, 1080), "feed": (1080, 1350), "story": (1080, 1920)}
@@ -86,9 +86,9 @@ def test_story_keeps_text_out_of_the_app_zones(pack, batu, longest):
     """Instagram and WhatsApp draw their own UI over the top and bottom 250 px of a story."""
     from weasyprint.formatting_structure.boxes import TextBox
 
-    from netral_assets.designs import load_design
-    from netral_assets.preflight import _children
-    from netral_assets.render import render_design
+    from netral_assets.checks.layout import _children
+    from netral_assets.model.designs import load_design
+    from netral_assets.render.document import render_design
 
     for agency in (batu, longest):
         for name in DESIGNS:

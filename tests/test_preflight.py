@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from netral_assets import NetralError, build_poster, load_pack
+from netral_assets.checks.layout import RULES, check_file, contrast_ratio
 from netral_assets.cli import cli
-from netral_assets.preflight import RULES, check_file, contrast_ratio
 
 DESIGN_TOML = """\
 title = "Uji {name}"
@@ -195,7 +195,7 @@ def test_a_figure_without_a_source_never_reaches_a_template(tmp_path, sleman):
 def test_preflight_guard_flags_a_sourceless_figure_record():
     from types import SimpleNamespace
 
-    from netral_assets.preflight import _unsourced
+    from netral_assets.checks.layout import _unsourced
 
     rendered = SimpleNamespace(sources=[{"id": "x", "body": "KASN", "as_of": "2023-11-15", "source_title": None}])
     page = SimpleNamespace(_page_box=SimpleNamespace(children=[]))
@@ -265,10 +265,10 @@ def test_check_reports_a_changed_file_and_recorded_findings(written, tmp_path):
 
 
 def test_check_flags_a_print_pdf_with_too_little_bleed(pack, sleman, tmp_path):
-    from netral_assets.designs import load_design
-    from netral_assets.pdfboxes import print_boxes
-    from netral_assets.render import render_design
-    from netral_assets.writers import write_pdf
+    from netral_assets.model.designs import load_design
+    from netral_assets.output.pdfboxes import print_boxes
+    from netral_assets.output.writers import write_pdf
+    from netral_assets.render.document import render_design
 
     rendered = render_design(pack, load_design(pack, "poster", "sanksi"), "a4", sleman, print_marks=True)
     path = tmp_path / "sanksi-a4.pdf"

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from netral_assets.errors import NetralError
-from netral_assets.statistics import load_statistics
+from netral_assets.model.statistics import load_statistics
 
 
 def test_every_figure_has_a_source_and_percentages_are_computed(pack):

@@ -4,9 +4,9 @@ import pytest
 from conftest import save_result
 from PIL import Image
 
-from netral_assets.assets import build_twibbon
-from netral_assets.designs import list_designs
+from netral_assets.assets.builders import build_twibbon
 from netral_assets.errors import NetralError
+from netral_assets.model.designs import list_designs
 
 
 def _designs(pack):
@@ -57,8 +57,8 @@ def test_twibbon_refuses_formats_without_transparency(pack, sleman):
 def test_pegawai_design_prints_a_person_and_falls_back_to_the_slogan(pack, registry, tmp_path):
     from conftest import pdftotext
 
-    from netral_assets.designs import load_design
-    from netral_assets.render import render_design
+    from netral_assets.model.designs import load_design
+    from netral_assets.render.document import render_design
 
     design = load_design(pack, "twibbon", "pegawai")
     agency = registry.find("kemenko-pmk")

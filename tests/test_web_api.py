@@ -18,10 +18,10 @@ import httpx
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageDraw
 
-from netral_assets.assets import frame_image
-from netral_assets.designs import load_design
-from netral_assets.framing import LIMITS, Frame, Placement, frame_photo
-from netral_assets.kit import KitOptions, plan_kit
+from netral_assets.assets.builders import frame_image
+from netral_assets.kit.core import KitOptions, plan_kit
+from netral_assets.model.designs import load_design
+from netral_assets.photo.framing import LIMITS, Frame, Placement, frame_photo
 from netral_assets.web import create_app
 from netral_assets.web.security import CSP
 from netral_assets.web.server import background_server

@@ -11,9 +11,9 @@ import pytest
 from conftest import save_result
 from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageStat
 
-from netral_assets.assets import frame_image
-from netral_assets.designs import load_design
-from netral_assets.framing import Frame, Placement, frame_photo
+from netral_assets.assets.builders import frame_image
+from netral_assets.model.designs import load_design
+from netral_assets.photo.framing import Frame, Placement, frame_photo
 from netral_assets.web import create_app
 from netral_assets.web.server import background_server
 

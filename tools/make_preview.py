@@ -6,7 +6,7 @@ from pathlib import Path
 from PIL import Image
 
 from netral_assets import build_poster, build_twibbon, load_pack, load_registry
-from netral_assets.logo import build_logo_assets
+from netral_assets.assets.logo import build_logo_assets
 
 ROOT = Path(__file__).parent.parent
 

@@ -10,12 +10,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from .. import agency_logo
-from ..agencies import MAX_NAME_LENGTH, custom_agency
-from ..designs import KINDS, list_designs
+from ..assets import agency_logo
 from ..errors import NetralError
-from ..framing import OUTPUT_SUFFIXES, Placement, encode_framed, frame_photo
-from ..kit import caption_text
+from ..kit.core import caption_text
+from ..model.agencies import MAX_NAME_LENGTH, custom_agency
+from ..model.designs import KINDS, list_designs
+from ..photo.framing import OUTPUT_SUFFIXES, Placement, encode_framed, frame_photo
 from .frames import CachedImage, preview_format
 from .kits import (
     KitRefused,

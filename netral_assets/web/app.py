@@ -13,10 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..agencies import Registry, load_registry
-from ..framing import LIMITS, Limits
-from ..pack import Pack, load_pack
+from .._version import __version__
+from ..model.agencies import Registry, load_registry
+from ..model.pack import Pack, load_pack
+from ..photo.framing import LIMITS, Limits
 from . import api, pages
 from .security import SECURITY_HEADERS, BodyLimit, SecurityHeaders
 from .state import WebState

@@ -14,19 +14,19 @@ import io
 import itertools
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from PIL import Image
 
-from ..agencies import Agency, custom_agency
-from ..assets import build_poster, frame_image
-from ..designs import Design
-from ..framing import Frame, load_frame
-from ..pack import Pack
-from ..writers import encode_image
+from ..assets.builders import build_poster, frame_image
+from ..caching import SingleFlight
+from ..model.agencies import Agency, custom_agency
+from ..model.designs import Design
+from ..model.pack import Pack
+from ..output.writers import encode_image
+from ..photo.framing import Frame, load_frame
 
 # Frames are ~100–400 KB of PNG each; this many bytes keeps a few hundred agencies' frames warm.
 PNG_CACHE_BYTES = 96 * 1024 * 1024
@@ -88,57 +88,13 @@ class Renderer:
         self._queue.put((-1, -1, None))
 
 
-class _LRU:
-    """A byte-bounded LRU with single-flight: concurrent misses for one key share one computation."""
-
-    def __init__(self, max_bytes: int, max_items: int | None = None):
-        self.max_bytes = max_bytes
-        self.max_items = max_items
-        self._items: OrderedDict = OrderedDict()
-        self._bytes = 0
-        self._pending: dict = {}
-        self._lock = threading.Lock()
-
-    def get_or_start(self, key, start: Callable[[], Future], size: Callable = len) -> Future:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                done: Future = Future()
-                done.set_result(self._items[key])
-                return done
-            if key in self._pending:
-                return self._pending[key]
-            future = start()
-            self._pending[key] = future
-
-        def store(f: Future) -> None:
-            with self._lock:
-                self._pending.pop(key, None)
-                if f.cancelled() or f.exception() is not None:
-                    return
-                value = f.result()
-                self._items[key] = value
-                self._bytes += size(value)
-                while self._items and (
-                    self._bytes > self.max_bytes or (self.max_items and len(self._items) > self.max_items)
-                ):
-                    _, old = self._items.popitem(last=False)
-                    self._bytes -= size(old)
-
-        future.add_done_callback(store)
-        return future
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 class FrameStore:
     def __init__(self, pack: Pack, renderer: Renderer):
         self.pack = pack
         self.renderer = renderer
-        self._png = _LRU(PNG_CACHE_BYTES)
-        self._frames = _LRU(max_bytes=1 << 62, max_items=DECODED_FRAMES)
-        self._previews = _LRU(max_bytes=16 * 1024 * 1024)
+        self._png = SingleFlight(PNG_CACHE_BYTES, size=lambda c: len(c.data))
+        self._frames = SingleFlight(max_items=DECODED_FRAMES)
+        self._previews = SingleFlight(16 * 1024 * 1024, size=lambda c: len(c.data))
         # Decoding a cached PNG needs no pdfium, so it stays off the render thread.
         self._decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="netral-decode")
         self.renders = 0  # how many frames were rendered (the rest came from the cache)
@@ -154,8 +110,7 @@ class FrameStore:
     def png_future(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> Future:
         key = (design.name, agency.slug, fmt, name, unit)
         return self._png.get_or_start(
-            key, lambda: self.renderer.submit(self._render_png, design, agency, fmt, name, unit),
-            size=lambda c: len(c.data))
+            key, lambda: self.renderer.submit(self._render_png, design, agency, fmt, name, unit))
 
     async def png(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> CachedImage:
         """The frame as PNG; `name` and `unit` fill the design's name slot (designs that have one)."""
@@ -171,7 +126,7 @@ class FrameStore:
             return Frame(rgba, design.window(fmt), design.name, fmt)
 
         key = (design.name, agency.slug, fmt, name, unit)
-        future = self._frames.get_or_start(key, lambda: self._decoder.submit(decode), size=lambda _: 1)
+        future = self._frames.get_or_start(key, lambda: self._decoder.submit(decode))
         return await asyncio.wrap_future(future)
 
     def _render_preview(self, design: Design, fmt: str) -> CachedImage:
@@ -185,7 +140,7 @@ class FrameStore:
             asset = build_poster(self.pack, agency, design.name, fmt, ".png")
             image = Image.open(io.BytesIO(asset.data))
         else:
-            from ..leaflet import build_leaflet
+            from ..assets.leaflet import build_leaflet
 
             image = _first_page(build_leaflet(self.pack, agency, design.name).data, PREVIEW_WIDTH)
         image = image.convert("RGB")
@@ -195,8 +150,7 @@ class FrameStore:
     async def preview(self, design: Design, fmt: str) -> CachedImage:
         key = (design.kind, design.name, fmt)
         future = self._previews.get_or_start(
-            key, lambda: self.renderer.submit(self._render_preview, design, fmt, priority=PREVIEW),
-            size=lambda c: len(c.data))
+            key, lambda: self.renderer.submit(self._render_preview, design, fmt, priority=PREVIEW))
         return await asyncio.wrap_future(future)
 
     def shutdown(self) -> None:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from PIL import Image
 
-from .. import kit
-from ..agencies import Agency
-from ..assets import Asset
-from ..designs import FORMATS, list_designs
+from ..assets.builders import Asset
 from ..errors import NetralError
-from ..pack import Pack
+from ..kit import core as kit
+from ..model.agencies import Agency
+from ..model.designs import FORMATS, list_designs
+from ..model.pack import Pack
 from .frames import KIT, Renderer
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def format_label(fmt: str, ext: str) -> str:
 
 def agency_logo_from_upload(filename: str, data: bytes) -> dict:
     """An uploaded logo, checked and scaled by `agency_logo` exactly as `--logo FILE`, from memory."""
-    from ..agency_logo import logo_from_bytes
+    from ..assets.agency_logo import logo_from_bytes
 
     return logo_from_bytes(data, Path(filename or "logo").name)
 

@@ -21,10 +21,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .. import kit
-from ..designs import list_designs
-from ..pack import Pack
-from ..render import font_file
+from ..kit import core as kit
+from ..model.designs import list_designs
+from ..model.pack import Pack
+from ..render.document import font_file
 from .frames import preview_format
 from .kits import DESIGN_KINDS, PART_TITLES, format_choices, format_label
 

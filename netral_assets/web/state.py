@@ -9,10 +9,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..agencies import Agency, Registry
-from ..designs import Design, list_designs
-from ..framing import Limits
-from ..pack import Pack
+from ..model.agencies import Agency, Registry
+from ..model.designs import Design, list_designs
+from ..model.pack import Pack
+from ..photo.framing import Limits
 from .frames import FrameStore, Renderer
 from .kits import KitJobs
 

@@ -1,0 +1,326 @@
+"""Layered rendering: a design's agency-independent body is laid out once per process and kept as a
+finished PDF; each agency then costs only its own small layer, laid out
+alone and composed on top. This is what makes a poster cost tens of milliseconds in a kit, a batch
+or the web app, where the same design is made for agency after agency.
+
+A design opts in with `layered = true` in design.toml, and its template reads `layer`:
+- "body": everything but the agency's own content. It is rendered without `agency`, its fitted
+  texts or `logo`, so a template that uses them there fails loudly rather than caching one agency.
+- "agency": only the agency's elements and whatever the body paints over them, at the same
+  positions, on a transparent page (same page size, bleed and marks as the body). Or, when the
+  design names an `agency_template`, that template: a band as wide as the canvas, on a page of its
+  own height, placed on the canvas's bottom edge (posters: poster/footer.html.j2, shared by every
+  poster design, so one agency's footer is laid out once per output family, not per poster).
+- "full" (any other caller): both in one document, as before.
+
+Both layers go through preflight: the body's findings are cached with it, the agency layer's with
+the layer (a few recent layers are kept, keyed by their HTML). The body's cache key is its HTML
+itself (plus page rule and output options), so whatever the body depends on — pack, statistics,
+settings, the reporting channel — re-renders it when it changes. Cached bodies are bounded by
+`CACHE_BYTES` (least recently used go first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import zlib
+from dataclasses import dataclass, field, replace
+
+from ..caching import Kept
+from ..model.agencies import Agency
+from ..model.designs import Design
+from ..model.pack import Pack
+from ..output.writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
+from ..render.document import design_html, lay_out
+
+# Cached bodies of one process. Every body is kept as PDF (the uncompressed raster PDF,
+# ~70–400 KB, or the final print PDF, ~30 KB): a whole kit's posters and twibbons take a few MB.
+# Raster bodies also keep their pixels while PIXEL_BYTES allows (first come, first kept: a feed
+# poster is 4.4 MB): drawing the PDF again costs ~10–20 ms, copying the pixels a fraction of one.
+# Beyond it, drawn pixels are kept zlib-packed (PACKED_BYTES). Batch workers lower the raw tier
+# (limit_pixels) to keep the pool's memory flat.
+CACHE_BYTES = int(os.environ.get("NETRAL_LAYER_CACHE_MB", "32")) * 1024 * 1024
+PIXEL_BYTES = int(os.environ.get("NETRAL_LAYER_PIXELS_MB", "96")) * 1024 * 1024
+PACKED_BYTES = 16 * 1024 * 1024  # pixels beyond PIXEL_BYTES, zlib-packed (a poster's are ~200 KB)
+
+
+def is_layered(design: Design) -> bool:
+    return bool(design.meta.get("layered"))
+
+
+@dataclass
+class Body:
+    product: bytes  # the raster PDF (raster outputs) or the final PDF (PDF outputs)
+    findings: list
+    sources: list
+    nbytes: int
+    pixels: dict = field(default_factory=dict)  # transparent (bool) -> PIL image, when kept
+    packed: dict = field(default_factory=dict)  # transparent (bool) -> (mode, size, zlib bytes)
+    subset_tags: frozenset | None = None  # a PDF body's font-subset tags, read at its first compose
+
+
+@dataclass
+class Composed:
+    """A layered design's output with what a `Rendered` would tell about it."""
+
+    product: object  # PIL.Image.Image or PDF bytes
+    findings: list = field(default_factory=list)
+    sources: list = field(default_factory=list)
+
+
+class _BodyCache(Kept):
+    """Kept bodies, bounded by their bytes (`limit`), with their pixel tiers."""
+
+    def __init__(self, limit: int, pixel_limit: int):
+        super().__init__(limit, getsizeof=lambda body: body.nbytes)
+        self.pixel_limit = pixel_limit
+        self.pixel_size = 0
+        self.packed_limit = PACKED_BYTES
+        self.packed_size = 0
+
+    def evicted(self, key, body: Body) -> None:
+        self._drop_pixels(body)
+
+    def pixels(self, body: Body, transparent: bool, draw):
+        """A copy of the body's pixels, the caller's to change: from the kept pixels, else from the
+        packed ones, else drawn from its PDF. Drawn pixels are kept while the pixel tier has room,
+        else packed (zlib, ~200 KB for a poster) while the packed tier has room: unpacking costs about
+        half of drawing again."""
+        from PIL import Image
+
+        image = body.pixels.get(transparent)
+        if image is not None:
+            return image.copy()
+        packed = body.packed.get(transparent)
+        if packed is not None:
+            mode, size, data = packed
+            return Image.frombytes(mode, size, zlib.decompress(data))
+        image = draw()
+        nbytes = image.width * image.height * len(image.getbands())
+        with self.lock:
+            if self.pixel_size + nbytes <= self.pixel_limit and transparent not in body.pixels:
+                body.pixels[transparent] = image
+                self.pixel_size += nbytes
+                return image.copy()
+        if self.packed_size < self.packed_limit:
+            data = zlib.compress(image.tobytes(), 1)
+            with self.lock:
+                if self.packed_size + len(data) <= self.packed_limit and transparent not in body.packed:
+                    body.packed[transparent] = (image.mode, image.size, data)
+                    self.packed_size += len(data)
+        return image
+
+    def _drop_pixels(self, body: Body) -> None:
+        for image in body.pixels.values():
+            self.pixel_size -= image.width * image.height * len(image.getbands())
+        body.pixels.clear()
+        for _, _, data in body.packed.values():
+            self.packed_size -= len(data)
+        body.packed.clear()
+
+
+_cache = _BodyCache(CACHE_BYTES, PIXEL_BYTES)
+
+
+def clear_cache() -> None:
+    _cache.clear()
+    _layers.clear()
+
+
+def limit_pixels(megabytes: float) -> None:
+    """Set this process's tier of raw pixels (0: none; bodies beyond it are kept packed, within
+    PACKED_BYTES, or drawn from their PDF); kept pixels beyond it are dropped."""
+    with _cache.lock:
+        _cache.pixel_limit = int(megabytes * 1024 * 1024)
+        if _cache.pixel_size > _cache.pixel_limit:
+            for body in _cache.items.values():
+                _cache._drop_pixels(body)
+
+
+def cache_stats() -> dict:
+    return {"entries": len(_cache), "bytes": _cache.size, "pixel_bytes": _cache.pixel_size,
+            "packed_bytes": _cache.packed_size,
+            "hits": _cache.hits, "misses": _cache.misses,
+            "layer_hits": _layers.hits, "layer_misses": _layers.misses}
+
+
+def _body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_marks: bool,
+          output: tuple, make) -> Body:
+    # The body sees the options that are not the agency's (e.g. the reporting channel), never its
+    # logo or texts.
+    shared = {k: v for k, v in (extra or {}).items() if k not in ("logo", "texts")}
+    source = design_html(pack, design, fmt_name, None, shared, print_marks, layer="body")
+    key = (source.key, tuple(str(r) for r in pack.roots()), output)
+    body = _cache.get(key)
+    if body is None:
+        rendered = lay_out(pack, source)
+        product = make(rendered)
+        body = Body(product, rendered.findings, rendered.sources, len(product))
+        _cache.put(key, body)
+    return body
+
+
+@dataclass
+class Layer:
+    """An agency layer, finished: a raster layer is the painted region (RGBA) and where it goes on
+    the canvas; a PDF layer is the PDF bytes (placed by its page's lower-left corner)."""
+
+    product: object  # (PIL.Image.Image, (x, y)) or bytes
+    findings: list
+    sources: list
+
+
+# The agency layers of the agency being made: with `agency_template` every poster design of a kit
+# shares one layer per output family (raster, story, A4, A3), so a handful are kept.
+_layers = Kept(8)
+
+
+def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,
+            print_marks: bool, output: str, make) -> Layer:
+    """The agency's layer: the design's own template in the "agency" layer, or the design's
+    `agency_template` (a band anchored to the bottom edge, shared by designs). Cached by its HTML and
+    what decides its output (zoom, print or raster), not by design or format, so a footer shared by
+    five designs and by square and feed is laid out once."""
+    template = design.meta.get("agency_template")
+    source = design_html(pack, design, fmt_name, agency, extra, print_marks, layer="agency", template=template)
+    fmt = source.fmt
+    # An agency template sets its own page size (its band), so the canvas height in the page rule
+    # does not change it: only the paper (bleed) does.
+    page = source.page_css if template is None else fmt.mm
+    key = (source.html, page, fmt.zoom, fmt.is_print, fmt.width, print_marks, output,
+           str(design.path) if template is None else template, tuple(str(r) for r in pack.roots()))
+    layer = _layers.get(key)
+    if layer is not None:
+        return layer
+    rendered = lay_out(pack, source)
+    # A band is as tall as its own page; the output code places it by the canvas's bottom edge.
+    rendered.fmt = replace(fmt, height=rendered.document.pages[0].height)
+    layer = Layer(make(rendered), rendered.findings, rendered.sources)
+    _layers.put(key, layer)
+    return layer
+
+
+def _merge(body: Body, layer: Layer) -> tuple[list, list]:
+    findings = list(body.findings) + [f for f in layer.findings if f not in body.findings]
+    sources = list(body.sources) + [s for s in layer.sources if s not in body.sources]
+    return findings, sources
+
+
+def _raster_body(pack: Pack, design: Design, fmt_name: str, extra: dict | None) -> Body:
+    return _body(pack, design, fmt_name, extra, False, ("raster",), raster_pdf)
+
+
+def _pdf_body(pack: Pack, design: Design, fmt_name: str, extra: dict | None, print_marks: bool, finisher) -> Body:
+    def make(rendered):
+        options = {"finisher": finisher} if finisher else {}
+        return write_pdf(rendered, metadata={"title": design.title, "lang": "id"}, **options)
+
+    return _body(pack, design, fmt_name, extra, print_marks, ("pdf", finisher is not None), make)
+
+
+def warm(pack: Pack, design: Design, fmt_name: str, ext: str, extra: dict | None = None,
+         print_marks: bool = False, finisher=None) -> None:
+    """Lay out a body ahead of time (kept as PDF, no pixels): a batch does this before its worker
+    processes fork, so every worker, and every replacement, starts with the bodies laid out."""
+    if ext == ".pdf":
+        _pdf_body(pack, design, fmt_name, extra, print_marks, finisher)
+    else:
+        _raster_body(pack, design, fmt_name, extra)
+
+
+def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None = None,
+                   transparent: bool = False) -> Composed:
+    """The design as a Pillow image (RGBA when `transparent`, else RGB on white)."""
+    body = _raster_body(pack, design, fmt_name, extra)
+    fmt = design.format(fmt_name)
+
+    def painted(rendered):
+        top = rasterize(rendered, transparent=True)
+        box = top.getchannel("A").getbbox()
+        if not box:
+            return None, (0, 0)
+        # a band shorter than the canvas sits on its bottom edge
+        return top.crop(box), (box[0], box[1] + round(fmt.height - rendered.fmt.height))
+
+    layer = _agency(pack, design, fmt_name, agency, extra, False, "raster", painted)
+    image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, fmt, transparent=transparent))
+    region, at = layer.product
+    if region is not None:
+        if image.mode == "RGBA":
+            image.alpha_composite(region, dest=at)
+        else:
+            image.paste(region.convert("RGB"), at, region.getchannel("A"))
+    return Composed(image, *_merge(body, layer))
+
+
+def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None = None,
+                print_marks: bool = False, title: str = "", finisher=None) -> Composed:
+    """The design as PDF bytes: the body's page with the agency layer drawn over it as a form XObject
+    (pikepdf), fonts of both embedded, title set for this agency."""
+    import pikepdf
+
+    body = _pdf_body(pack, design, fmt_name, extra, print_marks, finisher)
+    layer = _agency(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
+    with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(layer.product)) as over:
+        if body.subset_tags is None:
+            body.subset_tags = frozenset(_subset_tags(pdf))
+        _retag_subsets(over, taken=set(body.subset_tags))
+        page, top_page = pdf.pages[0], over.pages[0]
+        # Both pages have the same bleed and their lower-left corners meet (a band sits on the
+        # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
+        # layer is shifted by the difference of the two MediaBox origins.
+        form = pdf.copy_foreign(top_page.as_form_xobject())
+        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Agency")
+        dx = float(page.mediabox[0]) - float(top_page.mediabox[0])
+        dy = float(page.mediabox[1]) - float(top_page.mediabox[1])
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, f"\nQ q 1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q\n".encode()))
+        if title:
+            pdf.docinfo["/Title"] = title
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return Composed(out.getvalue(), *_merge(body, layer))
+
+
+# Font subsets are named "ABCDEF+Family"; WeasyPrint derives the six letters from the font, not the
+# glyphs in the subset, so both layers can hold different subsets under one name. The PDF spec asks
+# for distinct tags (RIPs and viewers may cache fonts by name): the layer's subsets get new ones.
+_SUBSET = re.compile(r"^/?([A-Z]{6})\+")
+
+
+def _font_names(pdf):
+    import pikepdf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") in ("/Font", "/FontDescriptor"):
+            for key in ("/BaseFont", "/FontName"):
+                if key in obj:
+                    yield obj, key, str(obj[key])
+
+
+def _subset_tags(pdf) -> set[str]:
+    return {m.group(1) for _, _, name in _font_names(pdf) if (m := _SUBSET.match(name))}
+
+
+def _retag_subsets(pdf, taken: set[str]) -> None:
+    import pikepdf
+
+    new: dict[str, str] = {}
+    for obj, key, name in list(_font_names(pdf)):
+        m = _SUBSET.match(name)
+        if not m:
+            continue
+        old = m.group(1)
+        if old not in new:
+            seed = old
+            while True:
+                seed = hashlib.sha256(seed.encode()).hexdigest()
+                tag = "".join(chr(65 + int(seed[i:i + 2], 16) % 26) for i in range(0, 12, 2))
+                if tag not in taken:
+                    break
+            new[old] = tag
+            taken.add(tag)
+        obj[key] = pikepdf.Name("/" + new[old] + name.lstrip("/")[6:])

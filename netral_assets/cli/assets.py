@@ -1,0 +1,117 @@
+"""`netral twibbon`, `netral logo`, `netral poster`, `netral leaflet`: agency + design -> one file each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import NetralError
+from ..model.agencies import CONTACT_FIELDS
+from .options import agency_option, fail_cleanly, force_option, load_inputs, pack_options, write_asset
+
+
+@click.command()
+@agency_option
+@pack_options
+@click.option("--design", "-d", help="Nama desain twibbon (lihat: netral designs).")
+@click.option("--format", "fmt", default="square", show_default=True, help="square atau story.")
+@click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False),
+              help="Berkas keluaran .png atau .webp (latar transparan).")
+@force_option
+@fail_cleanly
+def twibbon(agency_query, brand_dir, agencies_csv, design, fmt, out, force):
+    """Buat bingkai twibbon (PNG transparan di jendela foto)."""
+    from ..assets.builders import build_twibbon
+
+    pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    asset = build_twibbon(pack, agency, design, Path(out).suffix.lower(), fmt)
+    write_asset(asset, Path(out), force)
+
+
+@click.command()
+@click.option("--agency", "-a", "agency_query", help="Instansi untuk lockup; tanpa ini hanya tanda kampanye.")
+@pack_options
+@click.option("--out", "-o", "out_dir", default="out/logo", show_default=True, type=click.Path(file_okay=False),
+              help="Folder keluaran.")
+@fail_cleanly
+def logo(agency_query, brand_dir, agencies_csv, out_dir):
+    """Buat tanda kampanye (SVG, PNG 512/1024, PDF) dan lockup instansi mendatar dan bersusun."""
+    from ..assets.logo import build_logo_assets
+
+    pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    for asset in build_logo_assets(pack, agency):
+        write_asset(asset, Path(out_dir) / asset.name)
+
+
+@click.command()
+@agency_option
+@pack_options
+@click.option("--design", "-d", help="Nama desain poster (lihat: netral designs).")
+@click.option("--format", "fmt", default="feed", show_default=True,
+              help="square, feed, story, a4 atau a3 (a4/a3 sebagai PDF).")
+@click.option("--print", "print_marks", is_flag=True, help="PDF cetak: bleed 3 mm dan tanda potong.")
+@click.option("--logo", "logo", type=click.Path(dir_okay=False),
+              help="Logo instansi sendiri (PNG, JPEG atau SVG; persegi atau tegak paling baik), "
+                   "dipasang di kaki poster menggantikan tanda kampanye.")
+@click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False),
+              help="Berkas keluaran; ekstensinya menentukan format (.png, .jpg, .webp, .pdf).")
+@force_option
+@fail_cleanly
+def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force):
+    """Buat poster edukasi untuk satu instansi."""
+    from ..assets.builders import build_poster
+
+    pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks,
+                         logo=logo)
+    write_asset(asset, Path(out), force)
+
+
+def parse_contact(pairs: tuple[str, ...]) -> dict[str, str]:
+    """('phone=(0341) 512345', 'email=humas@batukota.go.id') -> {'phone': …, 'email': …}."""
+    contact = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise NetralError(
+                f"--contact '{pair}' harus berbentuk kunci=nilai, misalnya --contact phone=\"(0341) 512345\". "
+                f"Kunci: {', '.join(CONTACT_FIELDS)}."
+            )
+        contact[key.strip()] = value
+    return contact
+
+
+@click.command("leaflet")
+@agency_option
+@pack_options
+@click.option(
+    "--variant",
+    default="trifold",
+    show_default=True,
+    help="trifold (A4 mendatar, 2 halaman, lipat tiga) atau single (satu halaman A4 tegak).",
+)
+@click.option(
+    "--print", "print_marks", is_flag=True, help="PDF cetak: bleed 3 mm, tanda potong dan tanda lipat; TrimBox tepat A4."
+)
+@click.option("--pdfa", is_flag=True, help="PDF/A-3b untuk arsip (tetap bertag dan PDF/UA-1).")
+@click.option(
+    "--contact",
+    "contact_pairs",
+    multiple=True,
+    metavar="KUNCI=NILAI",
+    help=f"Kontak instansi di leaflet, boleh berulang. Kunci: {', '.join(CONTACT_FIELDS)}. "
+    "Menimpa kontak dari --agencies; nilai kosong menghapusnya.",
+)
+@click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False), help="Berkas keluaran .pdf.")
+@force_option
+@fail_cleanly
+def leaflet(agency_query, brand_dir, agencies_csv, variant, print_marks, pdfa, contact_pairs, out, force):
+    """Buat leaflet edukasi netralitas ASN (PDF siap cetak dan aksesibel) untuk satu instansi."""
+    from ..assets.leaflet import build_leaflet
+
+    if Path(out).suffix.lower() != ".pdf":
+        raise NetralError(f"Leaflet hanya dibuat sebagai PDF: pakai -o {Path(out).stem or 'leaflet'}.pdf")
+    pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    asset = build_leaflet(pack, agency, variant, print_marks=print_marks, pdfa=pdfa, contact=parse_contact(contact_pairs))
+    write_asset(asset, Path(out), force)

@@ -1,0 +1,137 @@
+"""`netral batch`: a selection of agencies -> their kits under one folder, with progress (see batch.py)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from ..errors import NetralError
+from ..kit.core import KIT_PARTS
+from .options import fail_cleanly, load_inputs, pack_options
+
+SHOWN_ERRORS = 20  # errors printed at the end; manifest.json has all of them
+
+
+def _number(value: float, decimals: int = 0) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")  # Indonesian: 1.234,5
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} dtk"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} mnt {seconds:02d} dtk"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} jam {minutes:02d} mnt"
+
+
+class Progress:
+    """Count, rate and ETA: one line rewritten in place on a terminal, a plain line per agency otherwise."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self.rendered = 0
+        self.open_line = False
+
+    def _write(self, text: str, final: bool = False) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[K" + text + ("\n" if final else ""))
+            self.open_line = not final
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _message(self, text: str) -> None:
+        if self.open_line:
+            self.stream.write("\r\x1b[K")
+            self.open_line = False
+        self.stream.write(text + "\n")
+
+    def agency(self, result, done: int, total: int) -> None:
+        self.rendered += result.rendered
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = done / elapsed
+        eta = (total - done) / rate if rate else 0
+        name = result.agency["short_name"]
+        for error in result.errors:
+            where = f" · {error['file']}" if error.get("file") else ""
+            self._message(f"GALAT {result.agency['name']}{where}: {error['message']}")
+        status = f"{result.rendered} dibuat, {result.skipped} tetap" + (f", {len(result.errors)} galat" if result.errors else "")
+        line = (f"[{done:>{len(str(total))}}/{total}] {done * 100 // total:>3}% · {_number(rate, 2)} instansi/dtk · "
+                f"{_number(self.rendered / elapsed, 1)} berkas/dtk · sisa ± {_duration(eta)}")
+        if self.tty:
+            self._write(f"{line} · {name[:40]}", final=done == total)
+        else:
+            self._write(f"{line} · {name}: {status}")
+
+    def proof(self, done: int, total: int) -> None:
+        self._write(f"Lembar periksa: {done}/{total} bagian", final=done == total)
+
+
+@click.command("batch")
+@click.option("--level", type=click.Choice(["provinsi", "kabkota", "pusat", "semua"]),
+              help="Tingkat instansi: provinsi, kabkota (kabupaten/kota), pusat (kementerian/lembaga) atau semua.")
+@click.option("--province", help="Hanya instansi di satu provinsi: kode (34), slug atau nama.")
+@pack_options
+@click.option("--only", default=",".join(KIT_PARTS), show_default=True,
+              help="Bagian kit yang dibuat, dipisah koma.")
+@click.option("--zip", "make_zip", is_flag=True, help="Juga satu ZIP per instansi di samping foldernya.")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder keluaran: OUT/<provinsi>/<instansi>/, OUT/manifest.json, OUT/proof.pdf.")
+@click.option("--jobs", "-j", "workers", type=click.IntRange(min=1),
+              help="Jumlah proses pekerja. Bawaan: satu per inti CPU.")
+@click.option("--force", is_flag=True, help="Buat ulang semua berkas, juga yang tidak berubah.")
+@click.option("--no-proof", is_flag=True, help="Tanpa proof.pdf (lembar periksa).")
+@fail_cleanly
+def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof):
+    """Buat kit untuk banyak instansi sekaligus (paralel, dapat dilanjutkan) dengan manifest.json dan proof.pdf.
+
+    Contoh: netral batch --level kabkota --province 34 --zip --out kits
+    """
+    from ..batch.core import BatchOptions, run_batch, select_agencies, summarise_errors
+    from ..kit.core import KitOptions
+
+    pack, registry, _ = load_inputs(brand_dir, None)
+    parts = tuple(p.strip() for p in only.split(",") if p.strip())
+    options = BatchOptions(KitOptions(only=parts), workers=workers, zip=make_zip, proof=not no_proof, force=force)
+    agencies, selection_errors = select_agencies(registry, level, province, agencies_csv)
+    for error in selection_errors:
+        click.echo(f"GALAT {error['message']}", err=True)
+    selection = {"level": level, "province": province, "agencies_csv": agencies_csv, "only": list(parts),
+                 "zip": make_zip}
+    click.echo(f"{len(agencies)} instansi, {options.worker_count()} proses pekerja → {out_dir}/", err=True)
+    progress = Progress()
+    try:
+        result = run_batch(pack, agencies, out_dir, options, selection_errors, selection, progress.agency,
+                           progress.proof, registry)
+    except KeyboardInterrupt:
+        # The workers finished the kits in their hands; every file on disk is whole (atomic writes).
+        click.echo("\nDihentikan. Berkas yang sudah jadi tetap utuh; jalankan lagi perintah yang sama untuk "
+                   "melanjutkan.", err=True)
+        sys.exit(130)
+    click.echo(f"Selesai dalam {_duration(result.seconds)}: {len(result.agencies)} instansi, "
+               f"{_number(result.files)} berkas ({_number(result.rendered)} dibuat, "
+               f"{_number(result.skipped)} dilewati karena tidak berubah).")
+    click.echo(f"Manifest: {result.manifest_path}")
+    if result.proof_path:
+        click.echo(f"Lembar periksa: {result.proof_path} ({result.proof_pages} halaman)")
+    lines = [f"GALAT {line}" for line in summarise_errors(result.errors)]
+    for line in lines[:SHOWN_ERRORS]:
+        click.echo(line, err=True)
+    if len(lines) > SHOWN_ERRORS:
+        click.echo(f"… dan {len(lines) - SHOWN_ERRORS} lagi (lihat \"errors\" di manifest.json).", err=True)
+    if result.errors:
+        failed = len(result.failed_agencies)
+        raise NetralError(f"{len(result.errors)} galat ({failed} instansi gagal, baris CSV yang salah: "
+                          f"{len(selection_errors)}); semua tercatat di manifest.json. Perbaiki, lalu jalankan "
+                          "ulang: berkas yang sudah jadi tidak dibuat ulang.")
+    if result.findings:
+        raise NetralError(f"{result.findings} berkas punya temuan preflight (ditandai di manifest.json dan "
+                          "proof.pdf). Periksa sebelum diterbitkan.")

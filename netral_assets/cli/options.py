@@ -1,0 +1,76 @@
+"""What every command shares: option decorators, loading the pack and agency, writing one asset, and the one
+translation of library errors (`NetralError`, missing files, memory) into a one-line message and exit 1."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import click
+
+from ..errors import NetralError
+
+
+def fail_cleanly(func):
+    """Turn library errors, missing files and bad data into a clear message and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except NetralError as exc:
+            raise click.ClickException(str(exc)) from None
+        except MemoryError:
+            raise click.ClickException("Memori tidak cukup untuk berkas ini. Pakai berkas yang lebih kecil.") from None
+        except OSError as exc:
+            raise click.ClickException(f"Tidak dapat membaca/menulis {exc.filename or ''}: {exc.strerror or exc}") from None
+
+    return wrapper
+
+
+def pack_options(func):
+    """--brand and --agencies, shared by every command that renders."""
+    func = click.option(
+        "--agencies", "agencies_csv", type=click.Path(dir_okay=False),
+        help="CSV berisi unit Anda sendiri (kolom name; opsional short_name, slug, province, address, phone, email, website).",
+    )(func)
+    func = click.option(
+        "--brand", "brand_dir", type=click.Path(file_okay=False),
+        help="Folder paket kampanye yang menimpa paket bawaan, berkas demi berkas.",
+    )(func)
+    return func
+
+
+def agency_option(func):
+    return click.option(
+        "--agency", "-a", "agency_query", required=True,
+        help='Instansi: kode Kemendagri (34.04), slug (kabupaten-sleman) atau nama ("Kabupaten Sleman").',
+    )(func)
+
+
+force_option = click.option("--force", is_flag=True, help="Tulis berkas walau pemeriksaan (preflight) menemukan masalah.")
+
+
+def load_inputs(brand_dir, agencies_csv, agency_query=None):
+    from ..model.agencies import load_registry
+    from ..model.pack import load_pack
+
+    pack = load_pack(brand_dir)
+    registry = load_registry(agencies_csv)
+    agency = registry.find(agency_query) if agency_query is not None else None
+    return pack, registry, agency
+
+
+def write_asset(asset, out: Path, force: bool = False) -> None:
+    from ..kit.core import write_atomic
+
+    if asset.findings and not force:
+        problems = "; ".join(str(f) for f in asset.findings)
+        raise NetralError(f"Pemeriksaan {out.name} gagal, berkas tidak ditulis: {problems}. "
+                          "Perbaiki desain/teks, atau tulis juga dengan --force.")
+    write_atomic(out, asset.data)
+    size = asset.size.get("px") or asset.size.get("mm") or asset.size.get("pt")
+    unit = "px" if "px" in asset.size else ("mm" if "mm" in asset.size else "pt")
+    click.echo(f"{out}  ({size[0]:g}×{size[1]:g} {unit}, {len(asset.data) // 1024} KB)")
+
+

@@ -1,0 +1,367 @@
+"""Kit: agency + choices -> a plan of asset jobs -> the agency's folder of assets with `manifest.json`
+and `caption.txt`.
+
+`plan_kit` lists what a kit holds as `Job`s. Each job knows its file name, kind, design and format,
+and carries a fingerprint of every input that shapes its bytes: the pack files it reads (brand.toml,
+content, statistics, logo, the design folder, the shared templates, the fonts), the agency record, the
+options, and the versions of this package and of the renderer. `build` turns one job into an `Asset`.
+`write_kit` builds a whole kit; `batch` uses the same plan to skip what is already up to date.
+
+Files are written atomically (temporary file, then rename), so an interrupted run never leaves a
+half-written file behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from .._version import __version__
+from ..assets.builders import Asset, build_poster, build_twibbon
+from ..caching import Kept
+from ..errors import NetralError
+from ..files import remove_partial_files, sha256_of, write_atomic
+from ..model.agencies import Agency
+from ..model.designs import list_designs
+from ..model.pack import Pack
+from ..resources import PACKAGE_DIR
+
+KIT_PARTS = ("twibbon", "logo", "poster", "leaflet")
+# What `netral kit` and `netral batch` make by default (issues 3 and 4): every twibbon design as a
+# square PNG, the logo set, every poster design in these formats (print PDFs plain, without marks;
+# a print shop gets `netral poster --print`), and every leaflet variant.
+KIT_TWIBBON_FORMATS = (("square", ".png"),)
+KIT_POSTER_FORMATS = (("feed", ".jpg"), ("story", ".jpg"), ("a4", ".pdf"), ("a3", ".pdf"))
+LOGO_LAYOUTS = ("horizontal", "stacked")
+# The packages and modules whose code shapes an asset's bytes, named explicitly (a new subpackage is
+# either added here or does not render): their source is part of each fingerprint, so a fixed renderer
+# re-renders what it made before. Batch, photo framing, the CLI and the web app only call them.
+RENDERING_SOURCES = ("model", "render", "checks", "output", "assets", "kit", "errors.py", "resources.py")
+
+
+@dataclass
+class KitOptions:
+    """What a kit holds; the defaults are the full kit."""
+
+    only: tuple[str, ...] = KIT_PARTS
+    twibbon_formats: tuple = KIT_TWIBBON_FORMATS
+    poster_formats: tuple = KIT_POSTER_FORMATS
+    extra: dict = field(default_factory=dict)  # extra template context for posters
+
+    def __post_init__(self) -> None:
+        self.only = tuple(self.only)
+        unknown = set(self.only) - set(KIT_PARTS)
+        if unknown:
+            raise NetralError(f"Bagian kit tidak dikenal: {', '.join(sorted(unknown))}. Pilih: {', '.join(KIT_PARTS)}.")
+        if not self.only:
+            raise NetralError(f"Pilih minimal satu bagian kit: {', '.join(KIT_PARTS)}.")
+
+    def as_dict(self) -> dict:
+        return {"only": list(self.only), "twibbon_formats": [list(f) for f in self.twibbon_formats],
+                "poster_formats": [list(f) for f in self.poster_formats], "extra": self.extra}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file of a kit, before it is made."""
+
+    name: str  # file name inside the agency folder
+    kind: str  # twibbon, logo, poster, leaflet
+    design: str
+    format: str  # square, feed, a4, horizontal, mark, a4-landscape …
+    fingerprint: str  # sha256 of every input; same fingerprint, same file
+    pack: Pack = field(repr=False, compare=False)
+    agency: Agency | None = field(repr=False, compare=False)  # None: the same file for every agency
+    options: KitOptions = field(repr=False, compare=False)
+
+    @property
+    def ext(self) -> str:
+        return Path(self.name).suffix.lower()
+
+
+def caption_text(pack: Pack, agency: Agency) -> str:
+    """A ready Indonesian caption for social media."""
+    channels = "\n".join(f"• {c.name}: {c.url}" for c in pack.channels)
+    return (
+        f"{pack.name}! {pack.slogan}.\n\n"
+        f"{agency.name} mengajak seluruh Aparatur Sipil Negara menjaga netralitas dalam Pemilu dan "
+        "Pilkada: tidak memberi dukungan kepada calon, termasuk di media sosial (menyukai, mengomentari, "
+        "membagikan, atau mengikuti akun calon).\n\n"
+        f"Melihat pelanggaran netralitas ASN? Laporkan:\n{channels}\n\n"
+        + " ".join(pack.hashtags)
+        + "\n"
+    )
+
+
+# -- fingerprints ------------------------------------------------------------------------------------
+
+def _sha(value) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_sha(path: Path) -> str:
+    """A pack file's sha256; the file must be there (it was found a moment ago)."""
+    digest = sha256_of(path)
+    if digest is None:
+        raise FileNotFoundError(path)
+    return digest
+
+
+@cache
+def _software() -> dict:
+    """This package's version and rendering source, and the versions of the libraries that draw."""
+    code = hashlib.sha256()
+    for source in RENDERING_SOURCES:
+        top = PACKAGE_DIR / source
+        for path in sorted(top.rglob("*.py")) if top.is_dir() else [top]:
+            code.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    libraries = {}
+    for name in ("weasyprint", "pypdfium2", "pikepdf", "pillow", "pydyf", "fonttools", "uharfbuzz", "jinja2", "babel"):
+        try:
+            libraries[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libraries[name] = None
+    return {"version": __version__, "code": code.hexdigest(), "libraries": libraries}
+
+
+class _PackInputs:
+    """Digests of a pack's files, computed once per pack: a batch plans hundreds of kits from them."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self._cache: dict = {}
+
+    def _memo(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def tree(self, part: str, rel: str, recursive: bool = True) -> str:
+        """Files under `part/rel` as the pack resolves them (a user layer shadows the bundled one)."""
+
+        def compute():
+            files: dict[str, Path] = {}
+            for layer in self.pack.layers(part):
+                root = layer / rel
+                if not root.is_dir():
+                    continue
+                for path in sorted(root.rglob("*") if recursive else root.glob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        files.setdefault(path.relative_to(root).as_posix(), path)
+            return _sha({name: _file_sha(path) for name, path in sorted(files.items())})
+
+        return self._memo(("tree", part, rel, recursive), compute)
+
+    def designs(self, kind: str) -> list:
+        return self._memo(("designs", kind), lambda: list_designs(self.pack, kind))
+
+    def file(self, part: str, rel: str) -> str:
+        return self._memo(("file", part, rel), lambda: _file_sha(self.pack.find(part, rel)))
+
+    def config(self) -> str:
+        return self._memo("config", lambda: _sha(self.pack.config))
+
+    def fonts(self) -> str:
+        return self._memo("fonts", lambda: _sha({p.name: _file_sha(p) for p in self.pack.font_files()}))
+
+    def for_design(self, kind: str, design: str) -> dict:
+        """Everything a designed asset (twibbon, poster, leaflet) reads from the pack."""
+        return self._memo(("design", kind, design), lambda: {
+            "config": self.config(),
+            "content": self.tree("brand", "content"),
+            "statistics": self.file("brand", "statistics.toml"),
+            "logo": self.tree("brand", "logo"),
+            "fonts": self.fonts(),
+            "base": self.tree("templates", "base"),
+            "shared": self.tree("templates", kind, recursive=False),
+            "design": self.tree("templates", f"{kind}/{design}"),
+        })
+
+    def for_mark(self) -> dict:
+        # The mark is the logo file titled with the campaign name; no agency, colour or font reaches it.
+        return self._memo("mark", lambda: {"name": self.pack.name, "logo": self.tree("brand", "logo")})
+
+    def for_lockup(self) -> dict:
+        return self._memo("lockup", lambda: {
+            "config": self.config(),
+            "logo": self.tree("brand", "logo"),
+            "fonts": self.fonts(),
+            "design": self.tree("templates", "logo/lockup"),
+        })
+
+
+def _pack_inputs(pack: Pack) -> _PackInputs:
+    # Kept on the pack itself: a Pack is a snapshot of its files (its config is cached the same way).
+    inputs = pack.__dict__.get("_kit_inputs")
+    if inputs is None:
+        inputs = pack.__dict__["_kit_inputs"] = _PackInputs(pack)
+    return inputs
+
+
+def _fingerprint(inputs: dict, agency: Agency | None, job: dict) -> str:
+    return _sha({"inputs": inputs, "agency": agency.as_dict() if agency else None, "job": job,
+                 "software": _software()})
+
+
+# -- the plan ----------------------------------------------------------------------------------------
+
+def _leaflet_module():
+    """netral_assets.leaflet, or None in a build without leaflets."""
+    try:
+        from ..assets import leaflet
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.leaflet":
+            raise
+        return None
+    return leaflet
+
+
+def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Job]:
+    """Every file of the agency's kit, in the order a person reads the kit."""
+    options = options or KitOptions()
+    inputs = _pack_inputs(pack)
+    jobs: list[Job] = []
+
+    def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None):
+        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **(settings or {})}
+        jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
+                        options))
+
+    if "twibbon" in options.only:
+        for design in inputs.designs("twibbon"):
+            for fmt, ext in options.twibbon_formats:
+                if fmt in design.formats:
+                    name = f"twibbon-{design.name}{'' if fmt == 'square' else '-' + fmt}{ext}"
+                    add(name, "twibbon", design.name, fmt, inputs.for_design("twibbon", design.name), agency)
+    if "logo" in options.only:
+        from ..assets.logo import MARK_PNG_SIZES
+
+        mark = inputs.for_mark()
+        add("logo-mark.svg", "logo", "mark", "mark", mark, None)
+        add("logo-mark.pdf", "logo", "mark", "mark", mark, None)
+        for px in MARK_PNG_SIZES:
+            add(f"logo-mark-{px}.png", "logo", "mark", "mark", mark, None)
+        for layout in LOGO_LAYOUTS:
+            for ext in (".svg", ".pdf", ".png"):
+                add(f"logo-{layout}{ext}", "logo", "lockup", layout, inputs.for_lockup(), agency)
+    if "poster" in options.only:
+        for design in inputs.designs("poster"):
+            for fmt, ext in options.poster_formats:
+                if fmt in design.formats:
+                    add(f"poster-{design.name}-{fmt}{ext}", "poster", design.name, fmt,
+                        inputs.for_design("poster", design.name), agency, {"extra": options.extra})
+    if "leaflet" in options.only and _leaflet_module() is not None:
+        for design in inputs.designs("leaflet"):
+            add(f"leaflet-{design.name}.pdf", "leaflet", design.name, design.formats[0],
+                inputs.for_design("leaflet", design.name), agency)
+    return jobs
+
+
+# -- building ----------------------------------------------------------------------------------------
+
+# The logo files come in sets drawn from one SVG (mark: SVG, PDF, 2 PNG; each lockup: SVG, PDF, PNG);
+# the set is made once and each job takes its file. The mark set does not depend on the agency, so a
+# process keeps it for the whole run and a batch draws the mark once per worker.
+_LOGO_SETS = Kept(4)  # of dict[str, Asset] | NetralError
+
+
+def _logo_set(job: Job) -> dict[str, Asset]:
+    inputs = _pack_inputs(job.pack)
+    pack_inputs = inputs.for_mark() if job.agency is None else inputs.for_lockup()
+    key = _fingerprint(pack_inputs, job.agency, {"logo_set": job.design})
+    logo_set = _LOGO_SETS.get(key)
+    if logo_set is None:
+        logo_set = _draw_logo_set(job)
+        _LOGO_SETS.put(key, logo_set)
+    if isinstance(logo_set, NetralError):
+        # every file of a set fails the same way (a name too long for the lockup): said once, drawn once
+        raise logo_set
+    return logo_set
+
+
+def _draw_logo_set(job: Job) -> dict[str, Asset] | NetralError:
+    from ..assets.logo import build_logo_assets
+
+    try:
+        if job.agency is None:
+            return {a.name: a for a in build_logo_assets(job.pack, None)}
+        return {a.name: a for a in build_logo_assets(job.pack, job.agency, mark=False)}
+    except NetralError as exc:
+        return exc
+
+
+def build(job: Job, keep_image: bool = False) -> Asset:
+    """Make the file a job describes. `keep_image` leaves the picture a raster file was encoded from
+    on the asset (a batch makes its proof thumbnail from it); otherwise it is dropped at once, so a
+    kit's assets held together cost only their bytes."""
+    if job.kind == "twibbon":
+        asset = build_twibbon(job.pack, job.agency, job.design, job.ext, job.format)
+    elif job.kind == "poster":
+        asset = build_poster(job.pack, job.agency, job.design, job.format, job.ext, extra=job.options.extra)
+    elif job.kind == "leaflet":
+        asset = _leaflet_module().build_leaflet(job.pack, job.agency, job.design)
+    elif job.kind == "logo":
+        logo_set = _logo_set(job)
+        if job.name not in logo_set:
+            raise NetralError(f"Berkas logo {job.name} tidak dibuat oleh logo.py (ada: {', '.join(logo_set)}).")
+        asset = logo_set[job.name]
+        if asset.image is not None:  # handed out once: the kept set holds bytes only
+            logo_set[job.name] = dataclasses.replace(asset, image=None)
+    else:
+        raise NetralError(f"Jenis aset '{job.kind}' tidak dikenal.")
+    if not keep_image and asset.image is not None:
+        asset = dataclasses.replace(asset, image=None)
+    # The plan names the file: the batch looks files up by these names before anything is built.
+    return asset if asset.name == job.name else dataclasses.replace(asset, name=job.name)
+
+
+def build_kit_assets(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Asset]:
+    return [build(job) for job in plan_kit(pack, agency, options)]
+
+
+def manifest_entry(asset: Asset, job: Job | None = None) -> dict:
+    """The manifest's record of one file; with its job, also the fingerprint of its inputs."""
+    entry = asset.manifest_entry()
+    if job is not None:
+        entry["fingerprint"] = job.fingerprint
+    return entry
+
+
+def manifest(pack: Pack, agency: Agency, assets: list[Asset], jobs: list[Job] | None = None,
+             entries: list[dict] | None = None) -> dict:
+    """The kit's manifest.json: every file with its sha256, size, alt text, sources and findings."""
+    if entries is None:
+        entries = [manifest_entry(a, j) for a, j in zip(assets, jobs or [None] * len(assets), strict=True)]
+    return {
+        "generator": f"netral-assets {__version__}",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "campaign": pack.name,
+        "agency": agency.as_dict(),
+        "files": entries,
+    }
+
+
+def manifest_bytes(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2).encode() + b"\n"
+
+
+def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptions | None = None) -> Path:
+    """Build the kit and write it to `out_dir/<agency-slug>/`; returns that folder."""
+    folder = Path(out_dir) / agency.slug
+    jobs = plan_kit(pack, agency, options)
+    # Build everything first: a failing render leaves the previous kit untouched.
+    assets = [build(job) for job in jobs]
+    if folder.is_dir():
+        remove_partial_files(folder)
+    for asset in assets:
+        write_atomic(folder / asset.name, asset.data)
+    write_atomic(folder / "caption.txt", caption_text(pack, agency).encode())
+    write_atomic(folder / "manifest.json", manifest_bytes(manifest(pack, agency, assets, jobs)))
+    return folder

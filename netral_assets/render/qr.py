@@ -1,0 +1,76 @@
+"""QR codes: a URL -> an inline SVG (one path of dark modules on a light square, quiet zone included).
+
+Templates call `qr(url)` (a context function). The SVG carries `data-qr="<url>"` so preflight can find
+the code in the layout, rasterize that region of the output and decode it back with a real decoder.
+Inline SVG stays vector in the PDF, so print needs no resolution decision.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+
+from ..errors import NetralError
+
+# Level M (15% recovery) keeps short URLs at version 2–3: big modules, robust on a phone camera,
+# and the URL is printed beside the code anyway.
+ERROR_CORRECTION = "M"
+QUIET_ZONE = 4  # modules; the QR standard's minimum
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The module matrix of `data`, quiet zone included (True = dark)."""
+    import qrcode
+    import qrcode.constants
+    from qrcode.exceptions import DataOverflowError
+
+    level = getattr(qrcode.constants, f"ERROR_CORRECT_{ERROR_CORRECTION}")
+    code = qrcode.QRCode(error_correction=level, border=QUIET_ZONE)
+    try:
+        code.add_data(data)
+        code.make(fit=True)
+    except (ValueError, DataOverflowError) as exc:
+        raise NetralError(f"Alamat '{data[:60]}' tidak dapat dijadikan kode QR: {exc}. Pakai URL yang lebih pendek.") from exc
+    return code.get_matrix()
+
+
+def qr_runs(matrix: list[list[bool]]):
+    """The dark modules as horizontal runs, (x, y, length), row by row."""
+    for y, row in enumerate(matrix):
+        x, n = 0, len(row)
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                yield start, y, x - start
+            else:
+                x += 1
+
+
+def _path(matrix: list[list[bool]]) -> str:
+    # One horizontal run of dark modules per subpath: a few hundred bytes instead of a rect per module.
+    return "".join(f"M{x} {y}h{length}v1h{-length}z" for x, y, length in qr_runs(matrix))
+
+
+def qr_svg_document(url: str, color: str = "#0B1A33", background: str = "#FFFFFF", attrs: str = "") -> str:
+    """A standalone SVG of the QR code for `url` (for an <img> or a file); `attrs` go on the <svg>."""
+    if not url or not isinstance(url, str):
+        raise NetralError("Kode QR butuh alamat (URL) yang tidak kosong.")
+    matrix = qr_matrix(url)
+    n = len(matrix)
+    return (
+        f'<svg {attrs}viewBox="0 0 {n} {n}" xmlns="http://www.w3.org/2000/svg" shape-rendering="crispEdges">'
+        f"<title>Kode QR: {escape(url)}</title>"  # alternative text for tagged PDF (PDF/UA)
+        f'<rect width="{n}" height="{n}" fill="{escape(background)}"/>'
+        f'<path fill="{escape(color)}" d="{_path(matrix)}"/></svg>'
+    )
+
+
+@lru_cache(maxsize=64)
+def qr_svg(url: str, color: str = "#0B1A33", background: str = "#FFFFFF") -> Markup:
+    """Inline SVG of the QR code for `url`; size it with CSS (it scales to its box)."""
+    url_attr = escape(url or "")
+    attrs = f'class="qr" data-qr="{url_attr}" role="img" aria-label="Kode QR: {url_attr}" '
+    return Markup(qr_svg_document(url, color, background, attrs))
