@@ -48,7 +48,8 @@ from ..errors import NetralError
 from ..model.agencies import CONTACT_FIELDS, Agency
 from ..model.designs import Design, Format, load_design
 from ..model.pack import Pack
-from ..output.pdfboxes import BLEED_MM, PT_PER_MM, print_boxes
+from ..model.units import BLEED_MM, PT_PER_MM
+from ..output.pdfboxes import print_boxes
 from ..output.writers import write_pdf
 from ..render.document import Rendered, data_uri, design_html, font_file, lay_out, render_design
 from ..render.qr import qr_matrix, qr_runs

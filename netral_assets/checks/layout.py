@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from ..model.formatting import format_date_id
+from ..model.units import BLEED_MM, PAPER_MM, PT_PER_MM
 
 log = logging.getLogger(__name__)
 
@@ -310,10 +311,7 @@ def _undecodable_qr(rendered, qr_boxes) -> list[Finding]:
 # (size, page boxes, embedded fonts, QR codes, printed source lines) and reads the findings recorded
 # at render time from the manifest.json written beside the file.
 
-PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A4 mendatar": (297, 210)}
-PT_PER_MM = 72 / 25.4
 BOX_TOLERANCE_PT = 0.05
-BLEED_MM = 3.0
 
 
 @dataclass

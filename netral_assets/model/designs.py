@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import NetralError
-from ..render.fitting import Box
 from .pack import Pack
+from .units import MM_PER_PX
 
 KINDS = ("twibbon", "logo", "poster", "leaflet")
-MM_PER_PX = 25.4 / 96
 # Every design is laid out on a canvas this many CSS px wide; print formats keep their aspect ratio
 # and are scaled to paper size when the PDF is written.
 LAYOUT_WIDTH = 1080
@@ -29,6 +28,28 @@ FORMATS = {
     "a3": {"mm": (297, 420)},
     "a4-landscape": {"mm": (297, 210)},
 }
+
+
+
+@dataclass(frozen=True)
+class Box:
+    width: float
+    height: float
+    max_size: float
+    min_size: float
+    max_lines: int = 3
+    line_height: float = 1.15
+    weight: int = 800
+    transform: str = "none"  # "none" or "uppercase"
+    letter_spacing: float = 0.0  # em
+
+    @classmethod
+    def from_toml(cls, data: dict) -> Box:
+        allowed = set(cls.__dataclass_fields__)
+        unknown = set(data) - allowed
+        if unknown:
+            raise NetralError(f"Kotak teks: kunci tidak dikenal {sorted(unknown)}; yang boleh: {sorted(allowed)}.")
+        return cls(**data)
 
 
 @dataclass(frozen=True)

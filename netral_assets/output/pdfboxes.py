@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pydyf
 
-PT_PER_MM = 72 / 25.4
-BLEED_MM = 3.0
+from ..model.units import BLEED_MM, PT_PER_MM
 
 
 def print_boxes(zoom: float, bleed_mm: float = BLEED_MM):

@@ -31,6 +31,7 @@ from ..model.agencies import Agency
 from ..model.designs import Design, Format
 from ..model.formatting import format_date_id, format_number, format_percent_id
 from ..model.pack import Pack
+from ..model.units import BLEED_MM
 from .fitting import Fit, fit_text
 from .qr import qr_svg
 
@@ -290,8 +291,8 @@ def design_html(
         raise NetralError(f"Templat {name} gagal{where}: {exc}") from exc
     page_css = f"@page {{ size: {fmt.width}px {fmt.height}px; margin: 0 }}"
     if print_marks:
-        # 3 mm of bleed expressed on the layout canvas, which is scaled to paper size on output.
-        bleed = 3 / (fmt.mm[0] / fmt.width) if fmt.mm else 0
+        # The bleed expressed on the layout canvas, which is scaled to paper size on output.
+        bleed = BLEED_MM / (fmt.mm[0] / fmt.width) if fmt.mm else 0
         page_css = (
             f"@page {{ size: {fmt.width}px {fmt.height}px; margin: 0; bleed: {bleed:.3f}px; marks: crop }}"
         )

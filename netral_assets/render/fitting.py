@@ -13,6 +13,7 @@ from pathlib import Path
 import uharfbuzz as hb
 
 from ..errors import NetralError
+from ..model.designs import Box
 
 # Pango and HarfBuzz agree on advances, but hinting and rounding differ by a hair: keep a margin.
 WIDTH_SAFETY = 0.97
@@ -27,27 +28,6 @@ class Fit:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
-
-
-@dataclass(frozen=True)
-class Box:
-    width: float
-    height: float
-    max_size: float
-    min_size: float
-    max_lines: int = 3
-    line_height: float = 1.15
-    weight: int = 800
-    transform: str = "none"  # "none" or "uppercase"
-    letter_spacing: float = 0.0  # em
-
-    @classmethod
-    def from_toml(cls, data: dict) -> Box:
-        allowed = set(cls.__dataclass_fields__)
-        unknown = set(data) - allowed
-        if unknown:
-            raise NetralError(f"Kotak teks: kunci tidak dikenal {sorted(unknown)}; yang boleh: {sorted(allowed)}.")
-        return cls(**data)
 
 
 class _Measurer:
