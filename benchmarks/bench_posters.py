@@ -29,7 +29,7 @@ from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one
 
 from netral_assets import build_poster, list_designs, load_pack, load_registry  # noqa: E402
 from netral_assets.model.designs import load_design  # noqa: E402
-from netral_assets.render.document import _environment, build_context  # noqa: E402
+from netral_assets.render.context import build_context, template_environment  # noqa: E402
 
 JPEG_QUALITY = 90  # the same quality our JPEG writer uses
 
@@ -43,7 +43,7 @@ def poster_html(pack, agency, design_name: str, fmt_name: str) -> tuple[str, obj
     design = load_design(pack, "poster", design_name)
     fmt = design.format(fmt_name)
     ctx = build_context(pack, design, fmt, agency)
-    html = _environment(tuple(pack.layers("templates"))).get_template(design.template_name).render(
+    html = template_environment(tuple(pack.layers("templates"))).get_template(design.template_name).render(
         **ctx, print_marks=False)
     return html, fmt
 

@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from netral_assets.model.designs import list_designs
-from netral_assets.render.document import font_file
-from netral_assets.model.designs import Box
+from netral_assets.model.designs import Box, list_designs
 from netral_assets.render.fitting import fit_text
+from netral_assets.render.fonts import font_file
 
 
 def test_every_registry_name_fits_every_design(pack, registry):

@@ -92,7 +92,7 @@ def test_hostile_names_print_as_text_and_fetch_nothing(pack, http_server, tmp_pa
 def test_fetcher_refuses_files_outside_the_pack(pack):
     from weasyprint import HTML
 
-    from netral_assets.render.document import make_url_fetcher
+    from netral_assets.render.fetch import make_url_fetcher
 
     fetcher = make_url_fetcher(pack.roots())
     with pytest.raises(Exception, match="refused"):
@@ -108,7 +108,7 @@ def test_fetcher_reads_a_folder_whose_name_is_not_utf8(tmp_path):
     # A batch's output folder may be named in another encoding; its proof thumbnails are fetched by URL.
     import os
 
-    from netral_assets.render.document import make_url_fetcher
+    from netral_assets.render.fetch import make_url_fetcher
 
     folder = tmp_path / os.fsdecode(b"kit-\xff 2024")
     folder.mkdir()

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import NetralError
-from ..render.document import data_uri
+from ..render.fetch import data_uri
 
 MAX_BYTES = 10 * 1024 * 1024
 MIN_SIDE_PX = 64

@@ -23,8 +23,8 @@ from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.designs import load_design
 from ..model.pack import Pack
-from ..render.document import font_file
 from ..render.fitting import fit_text
+from ..render.fonts import font_file
 from .builders import Asset
 
 MARK_PNG_SIZES = (512, 1024)
@@ -133,12 +133,14 @@ def svg_document(pack: Pack, svg: str, width: float, height: float):
     from weasyprint import CSS, HTML
 
     from ..model.designs import Format
-    from ..render.document import Rendered, _font_config, data_uri, make_url_fetcher
+    from ..render.document import Rendered
+    from ..render.fetch import data_uri, make_url_fetcher
+    from ..render.fonts import font_config
 
     html = f'<img src="{data_uri(svg.encode(), "image/svg+xml")}" style="display:block;width:{width}px;height:{height}px">'
     doc = HTML(string=html, url_fetcher=make_url_fetcher(pack.roots())).render(
         stylesheets=[CSS(string=f"@page {{ size: {width}px {height}px; margin: 0 }} body {{ margin: 0 }}")],
-        font_config=_font_config(),
+        font_config=font_config(),
     )
     return Rendered(doc, None, Format("svg", width, height), [])
 

@@ -627,13 +627,7 @@ def _piece_fingerprint(piece: dict) -> str:
 def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     """Lay out one piece of the proof -> its PDF under DIR/.netral/proof/. The thumbnails are read
     from DIR/.netral/thumbs by file URL (the fetcher serves that folder and the pack, nothing else)."""
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-    from markupsafe import Markup
-    from weasyprint import HTML
-
-    from ..model.formatting import format_number
-    from ..render.document import _font_config, font_faces, make_url_fetcher
+    from ..render.document import render_template
 
     path = out / STATE_DIR / "proof" / f"{_piece_fingerprint(piece)}.pdf"
 
@@ -646,18 +640,12 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
         for group in agency["groups"]:
             for picture in group["pictures"]:
                 picture["uri"] = uri(picture["thumb"])
-    fonts = "\n".join(f"@font-face {{ font-family: '{family}'; font-weight: {weight}; font-style: {style}; "
-                      f"src: url('{font.as_uri()}'); }}" for family, weight, style, font in font_faces(pack))
-    # Agency names are text, never markup: the sandbox escapes them, the fetcher reads only the pack.
-    env = SandboxedEnvironment(loader=FileSystemLoader(str(PROOF_TEMPLATE.parent)), autoescape=True,
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["number"] = format_number
-    html = env.get_template(PROOF_TEMPLATE.name).render(
-        **piece, campaign=pack.name, fonts_css=Markup(fonts), thumb_mm=PROOF_THUMB_MM, logo_mm=PROOF_LOGO_MM,
-        font_family=pack.config.get("fonts", {}).get("family", "sans-serif"), max_listed=PROOF_MAX_LISTED,
-        max_notes=PROOF_MAX_NOTES, max_badges=PROOF_MAX_BADGES)
-    fetcher = make_url_fetcher([*pack.roots(), out / STATE_DIR / "thumbs"])
-    document = HTML(string=html, url_fetcher=fetcher).render(font_config=_font_config())
+    # Agency names are text, never markup: the sandbox escapes them, the fetcher reads only the pack
+    # and the run's thumbnails.
+    document = render_template(pack, PROOF_TEMPLATE, {
+        **piece, "campaign": pack.name, "thumb_mm": PROOF_THUMB_MM, "logo_mm": PROOF_LOGO_MM,
+        "font_family": pack.config.get("fonts", {}).get("family", "sans-serif"), "max_listed": PROOF_MAX_LISTED,
+        "max_notes": PROOF_MAX_NOTES, "max_badges": PROOF_MAX_BADGES}, (out / STATE_DIR / "thumbs",))
     write_atomic(path, document.write_pdf())
     return path.relative_to(out).as_posix(), len(document.pages)
 

@@ -1,238 +1,33 @@
-"""Rendering: design + context -> laid-out WeasyPrint document (and its PDF bytes).
+"""Layout: design + context -> HTML (`design_html` -> `Source`) -> a laid-out WeasyPrint document
+(`lay_out` -> `Rendered`), checked on every render.
 
-One Jinja2 sandbox (autoescape) per pack, one WeasyPrint FontConfiguration per process, and a URL
-fetcher that reads only the pack's own folders and `data:` URIs: agency names are text, never markup,
-and a template can reach neither the network nor the rest of the disk.
+One Jinja2 sandbox (autoescape), one WeasyPrint FontConfiguration per process (`fonts`), and a URL
+fetcher that reads only the pack's own folders and `data:` URIs (`fetch`): agency names are text, never
+markup, and a template can reach neither the network nor the rest of the disk.
 """
 
 from __future__ import annotations
 
-import atexit
-import base64
 import hashlib
 import logging
-import mimetypes
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote_to_bytes, urlparse
 
-from fontTools.ttLib import TTFont
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.exceptions import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.designs import Design, Format
-from ..model.formatting import format_date_id, format_number, format_percent_id
 from ..model.pack import Pack
 from ..model.units import BLEED_MM
-from .fitting import Fit, fit_text
-from .qr import qr_svg
+from .context import build_context, stats_sources, template_environment
+from .fetch import data_uri, make_url_fetcher  # noqa: F401 (data_uri: assets/leaflet.py, until its split lands)
+from .fonts import font_config, font_file, fonts_css  # noqa: F401 (font_file: the same)
 
 log = logging.getLogger(__name__)
-
-
-class FetchRefused(Exception):
-    """A URL the renderer may not read."""
-
-
-def make_url_fetcher(roots: list[Path]):
-    """A WeasyPrint URL fetcher that serves `data:` URIs and files under `roots`, nothing else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    allowed = [r.resolve() for r in roots]
-
-    class PackFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            parsed = urlparse(url)
-            if parsed.scheme == "file":
-                # bytes, then the file system's decoding: a folder name that is not UTF-8 survives
-                path = Path(os.fsdecode(unquote_to_bytes(parsed.path))).resolve()
-                if any(path.is_relative_to(root) for root in allowed) and path.is_file():
-                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
-            raise FetchRefused(f"refused to fetch {url[:80]}")
-
-    return PackFetcher(allowed_protocols=("data", "file"))
-
-
-def _remove_font_folder(config) -> None:
-    folder = getattr(config, "_folder", None)
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@cache
-def _font_config():
-    # One per process: building it costs tens of ms and it caches shaped fonts across documents.
-    from multiprocessing import util
-
-    from weasyprint.text.fonts import FontConfiguration
-
-    config = FontConfiguration()
-    # WeasyPrint copies @font-face files into a temporary folder that only its __del__ removes, and a
-    # cached object outlives that; remove it at exit (atexit in a normal process, multiprocessing's
-    # finalizers in a worker, which skips atexit).
-    atexit.register(_remove_font_folder, config)
-    util.Finalize(None, _remove_font_folder, args=(config,), exitpriority=1)
-    return config
-
-
-@cache
-def _font_info(path: Path) -> tuple[str, int, str]:
-    with TTFont(path, lazy=True) as font:
-        name = font["name"]
-        family = name.getDebugName(16) or name.getDebugName(1)
-        style = "italic" if font["OS/2"].fsSelection & 1 else "normal"
-        return family, font["OS/2"].usWeightClass, style
-
-
-def font_faces(pack: Pack) -> list[tuple[str, int, str, Path]]:
-    return [(*_font_info(p), p) for p in pack.font_files()]
-
-
-def font_file(pack: Pack, weight: int, family: str | None = None) -> Path:
-    """The pack's font file closest to `weight` (upright) in `family` (default: the brand family)."""
-    family = family or pack.config.get("fonts", {}).get("family")
-    faces = [f for f in font_faces(pack) if f[2] == "normal" and (family is None or f[0] == family)]
-    if not faces:
-        raise NetralError(
-            f"Font '{family}' tidak ada di paket (folder fonts/). Tambahkan berkas .ttf-nya "
-            "atau ubah [fonts] family di brand.toml."
-        )
-    return min(faces, key=lambda f: abs(f[1] - weight))[3]
-
-
-def _fonts_css(pack: Pack) -> str:
-    rules = []
-    for family, weight, style, path in font_faces(pack):
-        rules.append(
-            f"@font-face {{ font-family: '{family}'; font-weight: {weight}; font-style: {style}; "
-            f"src: url('{path.as_uri()}'); }}"
-        )
-    return "\n".join(rules)
-
-
-def _css_vars(pack: Pack) -> str:
-    props = "; ".join(f"--color-{k}: {v}" for k, v in pack.colors.items())
-    family = pack.config.get("fonts", {}).get("family", "sans-serif")
-    return f":root {{ {props}; --font-family: '{family}', sans-serif }}"
-
-
-@dataclass
-class StatsView:
-    """What templates see of the statistics: formatted figures with their source lines."""
-
-    pack: Pack
-    used: dict = field(default_factory=dict)
-
-    def __call__(self, figure_id: str) -> dict:
-        stats = self.pack.statistics
-        f = stats.get(figure_id)
-        self.used[f.id] = f
-        base = stats.base(f)
-        if base is not None:
-            self.used[base.id] = base
-        return {
-            "id": f.id,
-            "value": f.value,
-            "text": f.text,
-            "label": f.label,
-            "period": f.period,
-            "percent": stats.percent_text(f),
-            "fraction": stats.fraction(f),
-            "base": base and {"text": base.text, "label": base.label, "value": base.value},
-            "source_line": f.source_line,
-            "body": f.body,
-            "as_of": format_date_id(f.as_of),
-        }
-
-    def sources(self) -> list[dict]:
-        return [f.as_dict() for f in self.used.values()]
-
-
-@cache
-def _environment(template_roots: tuple[Path, ...]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=ChoiceLoader([FileSystemLoader(str(r)) for r in template_roots]),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = format_number
-    env.filters["percent"] = format_percent_id
-    env.filters["date_id"] = format_date_id
-    return env
-
-
-def _inline_svg(path: Path) -> Markup:
-    """Pack SVGs are trusted files of the pack; inlined so they stay vector in the PDF."""
-    text = path.read_text(encoding="utf-8")
-    start = text.find("<svg")
-    return Markup(text[start:])
-
-
-def data_uri(data: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
-
-
-def fit_boxes(pack: Pack, design: Design, fmt: str, texts: dict[str, str]) -> dict[str, Fit]:
-    fits = {}
-    for name, box in design.boxes(fmt).items():
-        if name not in texts:
-            continue
-        fits[name] = fit_text(texts[name], font_file(pack, box.weight), box)
-    return fits
-
-
-def build_context(
-    pack: Pack, design: Design, fmt: Format, agency: Agency | None, extra: dict | None = None,
-    layer: str = "full",
-) -> dict:
-    """What a template sees. `layer` (see layers.py) is "full", "body" or "agency"; the body layer is
-    built without the agency (no `agency`, no fitted agency texts, no `logo`), so a template that
-    uses them outside its agency elements fails loudly instead of caching one agency's name."""
-    texts = {} if agency is None else {"agency": agency.name, "agency_short": agency.short_name}
-    texts.update((extra or {}).get("texts", {}))
-    stats = StatsView(pack)
-    logo_dir = "logo/"
-    ctx = {
-        "brand": {
-            "name": pack.name,
-            "slogan": pack.slogan,
-            "tagline": pack.config["campaign"].get("tagline", ""),
-            "hashtags": pack.hashtags,
-            "issuer": pack.issuer,
-            "channels": pack.channels,
-            "colors": pack.colors,
-        },
-        "content": pack.content,
-        "fit": fit_boxes(pack, design, fmt.name, texts),
-        "fmt": fmt,
-        "design": design.meta,
-        "settings": design.settings(fmt.name),
-        "window": design.window(fmt.name),
-        "stat": stats,
-        "qr": qr_svg,
-        "mark": _inline_svg(pack.find("brand", logo_dir + "mark.svg")),
-        "mark_reverse": _inline_svg(pack.find("brand", logo_dir + "mark-reverse.svg")),
-        "fonts_css": Markup(_fonts_css(pack)),
-        "vars_css": Markup(_css_vars(pack)),
-        "layer": layer,
-    }
-    if agency is not None:
-        ctx["agency"] = agency
-    ctx.update({k: v for k, v in (extra or {}).items() if k != "texts"})
-    return ctx
 
 
 @dataclass
@@ -282,7 +77,7 @@ def design_html(
     size WeasyPrint will lay out."""
     fmt = design.format(fmt_name)
     ctx = build_context(pack, design, fmt, agency, extra, layer)
-    env = _environment(tuple(pack.layers("templates")))
+    env = template_environment(tuple(pack.layers("templates")))
     name = template or design.template_name
     try:
         html = env.get_template(name).render(**ctx, print_marks=print_marks)
@@ -308,7 +103,7 @@ def _stylesheet(text: str, base_url: str, roots: tuple[Path, ...]):
     from weasyprint import CSS
 
     return CSS(string=text, base_url=base_url, url_fetcher=make_url_fetcher(list(roots)),
-               font_config=_font_config())
+               font_config=font_config())
 
 
 def lay_out(pack: Pack, source: Source) -> Rendered:
@@ -327,7 +122,7 @@ def lay_out(pack: Pack, source: Source) -> Rendered:
     html = _STYLE_BLOCK.sub("", source.html)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     document = HTML(string=html, base_url=base, url_fetcher=make_url_fetcher(list(roots))).render(
-        stylesheets=sheets, font_config=_font_config()
+        stylesheets=sheets, font_config=font_config()
     )
     rendered = Rendered(document, source.design, source.fmt, stats_sources(source.ctx), source.print_marks)
     # Every render is checked: overflow, collisions and type too small to read.
@@ -349,5 +144,16 @@ def render_design(
     return lay_out(pack, design_html(pack, design, fmt_name, agency, extra, print_marks))
 
 
-def stats_sources(ctx: dict) -> list[dict]:
-    return ctx["stat"].sources()
+def render_template(pack: Pack, template: Path, ctx: dict, fetch_roots: tuple[Path, ...] = ()):
+    """A template outside the designs (the batch proof sheet) + its context -> a laid-out WeasyPrint
+    document, through the same sandbox, filters, fonts and fetcher as the designs; `fetch_roots` are
+    folders the fetcher may read besides the pack's."""
+    from weasyprint import HTML
+
+    env = template_environment((template.parent,))
+    try:
+        html = env.get_template(template.name).render(**ctx, fonts_css=Markup(fonts_css(pack)))
+    except TemplateError as exc:
+        raise NetralError(f"Templat {template.name} gagal: {exc}") from exc
+    fetcher = make_url_fetcher([*pack.roots(), *fetch_roots])
+    return HTML(string=html, url_fetcher=fetcher).render(font_config=font_config())

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..kit import core as kit
 from ..model.designs import list_designs
 from ..model.pack import Pack
-from ..render.document import font_file
+from ..render.fonts import font_file
 from .frames import preview_format
 from .kits import DESIGN_KINDS, PART_TITLES, format_choices, format_label
 
