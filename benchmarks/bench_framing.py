@@ -60,9 +60,9 @@ def load_rendered_frame(work: Path) -> Frame:
     cached = work / "frame.png"
     meta = work / "frame.json"
     if not cached.exists():
+        from netral_assets.assets.twibbon import load_frame
         from netral_assets.model.agencies import load_registry
         from netral_assets.model.pack import load_pack
-        from netral_assets.photo.framing import load_frame
 
         frame = load_frame(load_pack(), load_registry().find("34.04"), None, "square")
         frame.image.save(cached)

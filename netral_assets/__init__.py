@@ -4,7 +4,10 @@ The public API is what `__all__` names; every other module is internal.
 """
 
 from ._version import __version__
-from .assets.builders import Asset, build_poster, build_twibbon, frame_image
+from .assets.asset import Asset
+from .assets.leaflet import build_leaflet
+from .assets.poster import build_poster
+from .assets.twibbon import build_twibbon, frame_image
 from .errors import NetralError
 from .kit.core import build_kit_assets, write_kit
 from .model.agencies import Agency, custom_agency, load_registry

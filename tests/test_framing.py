@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import save_result
 from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 
+from netral_assets.assets.twibbon import load_frame
 from netral_assets.cli import cli
 from netral_assets.errors import NetralError
 from netral_assets.photo.framing import (
@@ -25,7 +26,6 @@ from netral_assets.photo.framing import (
     cover_scale,
     encode_framed,
     frame_photo,
-    load_frame,
     output_to_photo,
 )
 

@@ -8,7 +8,8 @@ import pytest
 from conftest import pdffonts, pdftotext
 from PIL import Image
 
-from netral_assets.assets.builders import build_poster, build_twibbon
+from netral_assets.assets.poster import build_poster
+from netral_assets.assets.twibbon import build_twibbon
 from netral_assets.errors import NetralError
 from netral_assets.model.agencies import custom_agency
 

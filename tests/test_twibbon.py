@@ -4,7 +4,7 @@ import pytest
 from conftest import save_result
 from PIL import Image
 
-from netral_assets.assets.builders import build_twibbon
+from netral_assets.assets.twibbon import build_twibbon
 from netral_assets.errors import NetralError
 from netral_assets.model.designs import list_designs
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageDraw
 
-from netral_assets.assets.builders import frame_image
+from netral_assets.assets.twibbon import frame_image
 from netral_assets.kit.core import KitOptions, plan_kit
 from netral_assets.model.designs import load_design
 from netral_assets.photo.framing import LIMITS, Frame, Placement, frame_photo

@@ -11,7 +11,7 @@ import pytest
 from conftest import save_result
 from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageStat
 
-from netral_assets.assets.builders import frame_image
+from netral_assets.assets.twibbon import frame_image
 from netral_assets.model.designs import load_design
 from netral_assets.photo.framing import Frame, Placement, frame_photo
 from netral_assets.web import create_app

@@ -1,1 +1,14 @@
-"""TODO."""
+"""Asset kinds: agency + design + format -> `Asset` (bytes and what the manifest says of them).
+
+Each kind's module registers its builder in `asset.BUILDERS` when it is imported, as Pillow's format
+plugins do; importing this package imports them all, so the table is full for `kit`. `layers` composes
+layered designs from a cached body and the agency's layer; `agency_logo` checks an agency's own logo.
+"""
+
+from . import leaflet, logo, poster, twibbon  # noqa: F401 (each registers its builder)
+from .asset import Asset, Request, register
+
+
+@register("leaflet")  # TODO(move into leaflet.py once its split lands)
+def _build_leaflet(request: Request) -> Asset:
+    return leaflet.build_leaflet(request.pack, request.agency, request.design)

@@ -53,7 +53,7 @@ from ..output.pdfboxes import print_boxes
 from ..output.writers import write_pdf
 from ..render.document import Rendered, data_uri, design_html, font_file, lay_out, render_design
 from ..render.qr import qr_matrix, qr_runs
-from .builders import Asset
+from .asset import Asset
 
 log = logging.getLogger(__name__)
 

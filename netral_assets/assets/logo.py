@@ -8,6 +8,7 @@ from `templates/logo/lockup/design.toml`.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from functools import cache
@@ -19,13 +20,14 @@ from fontTools.pens.svgPathPen import SVGPathPen
 from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
+from ..caching import Kept
 from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.designs import load_design
 from ..model.pack import Pack
 from ..render.fitting import fit_text
 from ..render.fonts import font_file
-from .builders import Asset
+from .asset import Asset, Request, register
 
 MARK_PNG_SIZES = (512, 1024)
 
@@ -189,3 +191,36 @@ def _drawn(pack: Pack, svg: str, width: float, height: float, title: str, sizes:
         image = rasterize_pdf(pdf, rendered.fmt, width_px=px, transparent=True)
         pngs[px] = (image, encode_image(image, ".png"))
     return pdf, pngs
+
+
+# The logo files come in sets drawn from one SVG (mark: SVG, PDF, 2 PNG; each lockup: SVG, PDF, PNG);
+# the set is made once and each request takes its file. The mark set does not depend on the agency, so
+# a process keeps it for the whole run and a batch draws the mark once per worker.
+_SETS = Kept(4)  # request.key -> dict[str, Asset] | NetralError
+
+
+def _draw_set(request: Request) -> dict[str, Asset] | NetralError:
+    try:
+        if request.agency is None:
+            return {a.name: a for a in build_logo_assets(request.pack, None)}
+        return {a.name: a for a in build_logo_assets(request.pack, request.agency, mark=False)}
+    except NetralError as exc:
+        return exc
+
+
+@register("logo")
+def _build(request: Request) -> Asset:
+    logo_set = _SETS.get(request.key) if request.key else None
+    if logo_set is None:
+        logo_set = _draw_set(request)
+        if request.key:
+            _SETS.put(request.key, logo_set)
+    if isinstance(logo_set, NetralError):
+        # every file of a set fails the same way (a name too long for the lockup): said once, drawn once
+        raise logo_set
+    if request.name not in logo_set:
+        raise NetralError(f"Berkas logo {request.name} tidak dibuat (ada: {', '.join(logo_set)}).")
+    asset = logo_set[request.name]
+    if asset.image is not None:  # handed out once: the kept set holds bytes only
+        logo_set[request.name] = dataclasses.replace(asset, image=None)
+    return asset

@@ -22,7 +22,7 @@ from .options import agency_option, fail_cleanly, force_option, load_inputs, pac
 @fail_cleanly
 def twibbon(agency_query, brand_dir, agencies_csv, design, fmt, out, force):
     """Buat bingkai twibbon (PNG transparan di jendela foto)."""
-    from ..assets.builders import build_twibbon
+    from ..assets.twibbon import build_twibbon
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     asset = build_twibbon(pack, agency, design, Path(out).suffix.lower(), fmt)
@@ -60,7 +60,7 @@ def logo(agency_query, brand_dir, agencies_csv, out_dir):
 @fail_cleanly
 def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force):
     """Buat poster edukasi untuk satu instansi."""
-    from ..assets.builders import build_poster
+    from ..assets.poster import build_poster
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks,

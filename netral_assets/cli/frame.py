@@ -56,7 +56,8 @@ from .options import agency_option, fail_cleanly, load_inputs, pack_options
 @fail_cleanly
 def frame(photos, agency_query, brand_dir, agencies_csv, design, fmt, zoom, offset, rotate, auto, people, ext, out):
     """Pasang bingkai twibbon pada foto: orientasi, warna sRGB, tanpa metadata (EXIF/GPS dibuang)."""
-    from ..photo.framing import Placement, load_frame, plan_jobs, run_jobs, twibbon_design
+    from ..assets.twibbon import load_frame, twibbon_design
+    from ..photo.framing import Placement, plan_jobs, run_jobs
 
     plan = plan_jobs(photos, out, ext, people)
     placement = Placement(zoom, tuple(offset), rotate, auto).check()

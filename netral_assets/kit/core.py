@@ -23,8 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .._version import __version__
-from ..assets.builders import Asset, build_poster, build_twibbon
-from ..caching import Kept
+from ..assets.asset import Asset, Request, build_asset
 from ..errors import NetralError
 from ..files import remove_partial_files, sha256_of, write_atomic
 from ..model.agencies import Agency
@@ -79,6 +78,7 @@ class Job:
     pack: Pack = field(repr=False, compare=False)
     agency: Agency | None = field(repr=False, compare=False)  # None: the same file for every agency
     options: KitOptions = field(repr=False, compare=False)
+    set_key: str = field(default="", repr=False, compare=False)  # the inputs of the file's set (not its format)
 
     @property
     def ext(self) -> str:
@@ -212,17 +212,6 @@ def _fingerprint(inputs: dict, agency: Agency | None, job: dict) -> str:
 
 # -- the plan ----------------------------------------------------------------------------------------
 
-def _leaflet_module():
-    """netral_assets.leaflet, or None in a build without leaflets."""
-    try:
-        from ..assets import leaflet
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.leaflet":
-            raise
-        return None
-    return leaflet
-
-
 def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Job]:
     """Every file of the agency's kit, in the order a person reads the kit."""
     options = options or KitOptions()
@@ -231,8 +220,9 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
 
     def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None):
         spec = {"name": name, "kind": kind, "design": design, "format": fmt, **(settings or {})}
+        set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **(settings or {})})
         jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
-                        options))
+                        options, set_key))
 
     if "twibbon" in options.only:
         for design in inputs.designs("twibbon"):
@@ -257,7 +247,7 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
                 if fmt in design.formats:
                     add(f"poster-{design.name}-{fmt}{ext}", "poster", design.name, fmt,
                         inputs.for_design("poster", design.name), agency, {"extra": options.extra})
-    if "leaflet" in options.only and _leaflet_module() is not None:
+    if "leaflet" in options.only:
         for design in inputs.designs("leaflet"):
             add(f"leaflet-{design.name}.pdf", "leaflet", design.name, design.formats[0],
                 inputs.for_design("leaflet", design.name), agency)
@@ -266,56 +256,12 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
 
 # -- building ----------------------------------------------------------------------------------------
 
-# The logo files come in sets drawn from one SVG (mark: SVG, PDF, 2 PNG; each lockup: SVG, PDF, PNG);
-# the set is made once and each job takes its file. The mark set does not depend on the agency, so a
-# process keeps it for the whole run and a batch draws the mark once per worker.
-_LOGO_SETS = Kept(4)  # of dict[str, Asset] | NetralError
-
-
-def _logo_set(job: Job) -> dict[str, Asset]:
-    inputs = _pack_inputs(job.pack)
-    pack_inputs = inputs.for_mark() if job.agency is None else inputs.for_lockup()
-    key = _fingerprint(pack_inputs, job.agency, {"logo_set": job.design})
-    logo_set = _LOGO_SETS.get(key)
-    if logo_set is None:
-        logo_set = _draw_logo_set(job)
-        _LOGO_SETS.put(key, logo_set)
-    if isinstance(logo_set, NetralError):
-        # every file of a set fails the same way (a name too long for the lockup): said once, drawn once
-        raise logo_set
-    return logo_set
-
-
-def _draw_logo_set(job: Job) -> dict[str, Asset] | NetralError:
-    from ..assets.logo import build_logo_assets
-
-    try:
-        if job.agency is None:
-            return {a.name: a for a in build_logo_assets(job.pack, None)}
-        return {a.name: a for a in build_logo_assets(job.pack, job.agency, mark=False)}
-    except NetralError as exc:
-        return exc
-
-
 def build(job: Job, keep_image: bool = False) -> Asset:
     """Make the file a job describes. `keep_image` leaves the picture a raster file was encoded from
     on the asset (a batch makes its proof thumbnail from it); otherwise it is dropped at once, so a
     kit's assets held together cost only their bytes."""
-    if job.kind == "twibbon":
-        asset = build_twibbon(job.pack, job.agency, job.design, job.ext, job.format)
-    elif job.kind == "poster":
-        asset = build_poster(job.pack, job.agency, job.design, job.format, job.ext, extra=job.options.extra)
-    elif job.kind == "leaflet":
-        asset = _leaflet_module().build_leaflet(job.pack, job.agency, job.design)
-    elif job.kind == "logo":
-        logo_set = _logo_set(job)
-        if job.name not in logo_set:
-            raise NetralError(f"Berkas logo {job.name} tidak dibuat oleh logo.py (ada: {', '.join(logo_set)}).")
-        asset = logo_set[job.name]
-        if asset.image is not None:  # handed out once: the kept set holds bytes only
-            logo_set[job.name] = dataclasses.replace(asset, image=None)
-    else:
-        raise NetralError(f"Jenis aset '{job.kind}' tidak dikenal.")
+    asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
+                                job.options.extra, job.set_key))
     if not keep_image and asset.image is not None:
         asset = dataclasses.replace(asset, image=None)
     # The plan names the file: the batch looks files up by these names before anything is built.

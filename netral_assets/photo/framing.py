@@ -49,14 +49,12 @@ from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageCms, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
-from ..assets.builders import frame_image, frame_raster, window_mask
 from ..errors import NetralError
 from ..kit.core import write_atomic
-from ..model.agencies import Agency, slugify
-from ..model.designs import Design, Window, default_design, load_design
-from ..model.pack import Pack
+from ..model.agencies import slugify
+from ..model.designs import Window
 from ..output.writers import JPEG_QUALITY, encode_image
 
 # -- defaults: the one place for the limits and choices of photo framing -------------------------
@@ -229,56 +227,6 @@ class Frame:
         out = flat.copy()
         out.paste(Image.composite(colour, photo_box, alpha), self.box[:2])
         return out
-
-
-def _rasterize_frame(pack: Pack, agency: Agency, design: Design, fmt: str, texts: dict) -> Image.Image:
-    # frame_image() with a person's name and unit in the design's text boxes; same window treatment.
-    image, _ = frame_raster(pack, agency, design, fmt, extra={"texts": texts})
-    alpha = ImageChops.multiply(image.getchannel("A"), ImageChops.invert(window_mask(design.window(fmt), image.size)))
-    image.putalpha(alpha)
-    return image
-
-
-def twibbon_design(pack: Pack, name: str | None, fmt: str = "square", need_name: bool = False) -> Design:
-    """The twibbon design to frame with (default: the pack's first), checked for `fmt` and a window,
-    and for a name slot when names are to be printed."""
-    design = load_design(pack, "twibbon", name) if name else default_design(pack, "twibbon")
-    return check_design(design, fmt, need_name)
-
-
-def check_design(design: Design, fmt: str = "square", need_name: bool = False) -> Design:
-    design.format(fmt)  # an unknown format is reported with the ones the design has
-    if design.window(fmt) is None:
-        raise NetralError(f"Desain twibbon {design.name} tidak punya [window] di design.toml.")
-    if need_name and "name" not in design.boxes(fmt):
-        raise NetralError(
-            f"Desain twibbon {design.name} tidak punya tempat nama ([fit.name] di design.toml). "
-            "Pilih desain lain dengan --design."
-        )
-    return design
-
-
-def load_frame(
-    pack: Pack,
-    agency: Agency,
-    design: str | Design | None = None,
-    fmt: str = "square",
-    name: str | None = None,
-    unit: str | None = None,
-) -> Frame:
-    """Render the twibbon frame for `agency`; `name` and `unit` fill the design's name slot."""
-    if not isinstance(design, Design):
-        design = twibbon_design(pack, design, fmt, need_name=bool(name))
-    else:
-        check_design(design, fmt, need_name=bool(name))
-    window = design.window(fmt)
-    texts = {}
-    if name:
-        texts["name"] = " ".join(name.split())
-        if unit and "unit" in design.boxes(fmt):
-            texts["unit"] = " ".join(unit.split())
-    image = _rasterize_frame(pack, agency, design, fmt, texts) if texts else frame_image(pack, agency, design, fmt)
-    return Frame(image, window, design.name, fmt)
 
 
 # -- reading a photo --------------------------------------------------------------------------------

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from ..assets.builders import build_poster, frame_image
+from ..assets.poster import build_poster
+from ..assets.twibbon import frame_image, load_frame
 from ..caching import SingleFlight
 from ..model.agencies import Agency, custom_agency
 from ..model.designs import Design
 from ..model.pack import Pack
 from ..output.writers import encode_image
-from ..photo.framing import Frame, load_frame
+from ..photo.framing import Frame
 
 # Frames are ~100–400 KB of PNG each; this many bytes keeps a few hundred agencies' frames warm.
 PNG_CACHE_BYTES = 96 * 1024 * 1024

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..assets.builders import Asset
+from ..assets.asset import Asset
 from ..errors import NetralError
 from ..kit import core as kit
 from ..model.agencies import Agency

@@ -1,0 +1,85 @@
+"""Posters: agency + poster design + format -> an `Asset` (PNG/JPEG/WebP for social formats, PDF for
+print, with bleed and crop marks under `print_marks`), composed from the cached body and the agency's
+layer when the design is layered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import NetralError
+from ..model.agencies import Agency
+from ..model.designs import Design, default_design, load_design
+from ..model.pack import Pack
+from ..output.writers import encode_image, write_pdf, writer_for
+from ..render.document import render_design
+from .asset import Asset, Request, register, size_of
+from .layers import compose_pdf, compose_raster, is_layered
+
+
+def poster_alt(pack: Pack, agency: Agency, design: Design, sources: list[dict]) -> str:
+    template = design.meta.get("alt", "Poster {campaign} dari {agency}.")
+    figures = "; ".join(
+        f"{s['label']} {s['period']}: {s['value']:,}".replace(",", ".") for s in sources
+    )
+    text = template.format(campaign=pack.name, agency=agency.name, slogan=pack.slogan)
+    return f"{text} Angka: {figures}." if figures else text
+
+
+def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str = "feed",
+                 ext: str = ".png", print_marks: bool = False, extra: dict | None = None,
+                 logo: str | Path | None = None) -> Asset:
+    """One poster; `logo` is the agency's own PNG/JPEG/SVG, shown in the footer instead of the mark."""
+    d = load_design(pack, "poster", design) if design else default_design(pack, "poster")
+    f = d.format(fmt)
+    if f.is_print and ext != ".pdf":
+        raise NetralError(f"Format cetak {fmt} hanya sebagai PDF: pakai -o NAMA.pdf.")
+    if print_marks and not f.is_print:
+        raise NetralError(f"--print hanya untuk format cetak (a4, a3), bukan {fmt}.")
+    if logo is not None:
+        from .agency_logo import load_agency_logo
+
+        extra = {**(extra or {}), "logo": load_agency_logo(logo)}
+    ext, writer = writer_for(f"x{ext}")
+    title = f"{d.title} — {agency.name}"
+    image = None
+    finisher = None
+    if ext == ".pdf" and print_marks:
+        from ..output.pdfboxes import print_boxes
+
+        finisher = print_boxes(f.zoom)
+    if is_layered(d):
+        if ext == ".pdf":
+            out = compose_pdf(pack, d, fmt, agency, extra, print_marks, title=title, finisher=finisher)
+            data = out.product
+        else:
+            out = compose_raster(pack, d, fmt, agency, extra, transparent=ext not in (".jpg", ".jpeg"))
+            image = out.product
+            data = encode_image(image, ext)
+        sources, findings = out.sources, out.findings
+    else:
+        rendered = render_design(pack, d, fmt, agency, extra, print_marks=print_marks)
+        if ext == ".pdf":
+            options = {"finisher": finisher} if finisher else {}
+            data = write_pdf(rendered, metadata={"title": title, "lang": "id"}, **options)
+        else:
+            data = writer(rendered)
+        sources, findings = rendered.sources, rendered.findings
+    alt = poster_alt(pack, agency, d, sources)
+    return Asset(
+        name=f"poster-{d.name}-{fmt}{ext}",
+        kind="poster",
+        design=d.name,
+        format=fmt,
+        data=data,
+        size=size_of(f, ext),
+        alt=alt,
+        sources=sources,
+        findings=findings,
+        image=image,
+    )
+
+
+@register("poster")
+def _build(request: Request) -> Asset:
+    return build_poster(request.pack, request.agency, request.design, request.format, request.ext,
+                        extra=request.extra)
