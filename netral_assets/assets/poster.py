@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.designs import Design, default_design, load_design
+from ..model.formatting import format_number
 from ..model.pack import Pack
 from ..output.writers import encode_image, write_pdf, writer_for
 from ..render.document import render_design
@@ -19,7 +20,7 @@ from .layers import compose_pdf, compose_raster, is_layered
 def poster_alt(pack: Pack, agency: Agency, design: Design, sources: list[dict]) -> str:
     template = design.meta.get("alt", "Poster {campaign} dari {agency}.")
     figures = "; ".join(
-        f"{s['label']} {s['period']}: {s['value']:,}".replace(",", ".") for s in sources
+        f"{s['label']} {s['period']}: {format_number(s['value'])}" for s in sources
     )
     text = template.format(campaign=pack.name, agency=agency.name, slogan=pack.slogan)
     return f"{text} Angka: {figures}." if figures else text
