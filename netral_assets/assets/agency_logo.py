@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import NetralError
+from ..output.writers import encode_image
 from ..render.fetch import data_uri
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -51,9 +52,8 @@ def _raster(path: Path, data: bytes) -> dict:
                           f"{MIN_SIDE_PX} px di sisi terpendek, sebaiknya 500 px atau lebih.")
     image = image.convert("RGBA")
     image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return {"uri": data_uri(out.getvalue(), "image/png"), "mime": "image/png", "size": list(image.size)}
+    return {"uri": data_uri(encode_image(image, ".png", optimize=True), "image/png"), "mime": "image/png",
+            "size": list(image.size)}
 
 
 def _svg(path: Path, data: bytes) -> dict:
