@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import phone_photo_jpeg  # noqa: E402
 
-from netral_assets.photo.framing import Frame, encode_framed, frame_photo  # noqa: E402
+from netral_assets.photo.frame import Frame, encode_framed, frame_photo  # noqa: E402
 
 
 def naive_frame(photo: Path, frame: Frame) -> bytes:
@@ -86,7 +86,7 @@ def measure_memory(approach: str, work: Path) -> None:
     photo = work / "phone.jpg"
     function = ours if approach == "ours" else naive_frame
     # Libraries imported, decoders registered and the frame's layers made: what stays is one photo's cost.
-    from netral_assets.photo.framing import _decoders
+    from netral_assets.photo.decode import _decoders
 
     _decoders()
     frame.compose(Image.new("RGB", (frame.box[2] - frame.box[0], frame.box[3] - frame.box[1])))

@@ -49,3 +49,20 @@ def test_text_that_cannot_fit_is_refused_with_advice(pack):
 def test_font_files_exist(pack):
     for weight in (400, 600, 700, 800):
         assert Path(font_file(pack, weight)).is_file()
+
+
+def test_word_widths_kept_stay_bounded_over_many_typed_names_and_fits_do_not_change(pack):
+    """Names typed on /frames/…?name= are measured word by word: 20,000 distinct words must not grow
+    what is kept past its bound, and a fit measured again after eviction is the same fit."""
+    from netral_assets.render import fitting
+
+    font = font_file(pack, 800)
+    box = Box(width=900, height=120, max_size=60, min_size=20, max_lines=2)
+    names = ["Pemerintah Kota Batu", "Kementerian Koordinator Bidang Pembangunan Manusia dan Kebudayaan"]
+    before = [fit_text(name, font, box) for name in names]
+    kept = fitting._measurer(Path(font)).widths
+    for n in range(20_000):
+        fit_text(f"Pegawai{n:05d} Nama{n * 7919 % 100_003}", font, box)
+        assert len(kept) <= fitting.WORDS_KEPT
+    assert len(kept) == fitting.WORDS_KEPT
+    assert [fit_text(name, font, box) for name in names] == before

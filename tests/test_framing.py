@@ -19,15 +19,9 @@ from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter, ImageOps, I
 from netral_assets.assets.twibbon import load_frame
 from netral_assets.cli import cli
 from netral_assets.errors import NetralError
-from netral_assets.photo.framing import (
-    Frame,
-    Limits,
-    Placement,
-    cover_scale,
-    encode_framed,
-    frame_photo,
-    output_to_photo,
-)
+from netral_assets.photo.decode import Limits
+from netral_assets.photo.frame import Frame, encode_framed, frame_photo
+from netral_assets.photo.placement import Placement, cover_scale, output_to_photo
 
 GREY, RED, BLUE = (128, 128, 128), (220, 30, 30), (30, 60, 220)
 
@@ -584,7 +578,7 @@ def test_auto_without_the_face_extra_says_what_to_install(frame):
 
 def test_auto_centres_on_a_face(frame):
     pytest.importorskip("cv2")
-    from netral_assets.photo.framing import find_face
+    from netral_assets.photo.face import find_face
 
     face = _face_photo()
     found = find_face(face)

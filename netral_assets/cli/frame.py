@@ -1,4 +1,4 @@
-"""`netral frame`: put the campaign frame on photos. Parses options, calls `framing`, reports.
+"""`netral frame`: put the campaign frame on photos. Parses options, calls `photo.jobs`, reports.
 
 One photo goes to the file OUT; several photos, a folder or `--people FILE.csv` go into the folder OUT.
 A refused photo in a folder run does not stop the others: each failure is listed, and the exit code is 1.
@@ -57,7 +57,8 @@ from .options import agency_option, fail_cleanly, load_inputs, pack_options
 def frame(photos, agency_query, brand_dir, agencies_csv, design, fmt, zoom, offset, rotate, auto, people, ext, out):
     """Pasang bingkai twibbon pada foto: orientasi, warna sRGB, tanpa metadata (EXIF/GPS dibuang)."""
     from ..assets.twibbon import load_frame, twibbon_design
-    from ..photo.framing import Placement, plan_jobs, run_jobs
+    from ..photo.jobs import plan_jobs, run_jobs
+    from ..photo.placement import Placement
 
     plan = plan_jobs(photos, out, ext, people)
     placement = Placement(zoom, tuple(offset), rotate, auto).check()
@@ -87,6 +88,7 @@ def frame(photos, agency_query, brand_dir, agencies_csv, design, fmt, zoom, offs
             continue
         who = f"{result.job.name}: " if result.job.name else ""
         used = result.placement
+        # Written as the options are typed (a dot, not a comma), so the numbers can be passed back as-is.
         how = f"  (zoom {used.zoom:g}, offset {used.offset[0]:g} {used.offset[1]:g})" if auto and used.auto else ""
         click.echo(f"{who}{result.job.photo} → {result.job.output}{how}")
 

@@ -1,2 +1,7 @@
 """Photo framing: a person's photo + a twibbon `Frame` + a placement -> the framed picture (Pillow only).
-Header limits before decoding, EXIF orientation and the placement in one affine map, sRGB, no metadata."""
+
+`placement` (the documented maths: zoom, offset, rotation -> one affine map), `decode` (photo bytes ->
+a checked, lazily opened image; limits, truncation, ICC -> sRGB), `face` (--auto, optional OpenCV),
+`frame` (`Frame`, `frame_photo`, `encode_framed`: the picture without metadata) and `jobs` (many
+photos or a people CSV for `netral frame`). `framing` only re-exports these for older importers.
+Imports nothing above itself (the frame's artwork is rendered by `assets.twibbon`)."""

@@ -1,7 +1,8 @@
 """Text fitting: text + font file + box -> font size and balanced line breaks.
 
 Widths come from HarfBuzz shaping (the same shaper Pango uses inside WeasyPrint), measured once per
-word in font units and scaled linearly, so fitting 600 names into a design costs milliseconds.
+word in font units and scaled linearly, so fitting 600 names into a design costs milliseconds. The
+words measured are kept per font, bounded (`WORDS_KEPT`): names typed on the web page land there.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from pathlib import Path
 
 import uharfbuzz as hb
 
+from ..caching import Kept
 from ..errors import NetralError
 from ..model.designs import Box
 
 # Pango and HarfBuzz agree on advances, but hinting and rounding differ by a hair: keep a margin.
 WIDTH_SAFETY = 0.97
+# Word widths kept per font, least recently used dropped first: every agency name in the registry
+# (about 600 names, a few thousand distinct words) stays, while the names people type cannot grow it.
+WORDS_KEPT = 8192
 
 
 @dataclass(frozen=True)
@@ -37,18 +42,18 @@ class _Measurer:
         blob = hb.Blob.from_file_path(str(path))
         self.font = hb.Font(hb.Face(blob))
         self.upem = self.font.face.upem
-        self._cache: dict[str, int] = {}
+        self.widths = Kept(WORDS_KEPT)
         self.space = self.word(" ")
 
     def word(self, text: str) -> int:
-        width = self._cache.get(text)
+        width = self.widths.get(text)
         if width is None:
             buf = hb.Buffer()
             buf.add_str(text)
             buf.guess_segment_properties()
             hb.shape(self.font, buf, {"kern": True, "liga": True})
             width = sum(p.x_advance for p in buf.glyph_positions)
-            self._cache[text] = width
+            self.widths.put(text, width)
         return width
 
 

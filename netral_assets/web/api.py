@@ -11,11 +11,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ..assets import agency_logo
+from ..assets.twibbon import check_design
 from ..errors import NetralError
 from ..kit.core import caption_text
 from ..model.agencies import MAX_NAME_LENGTH, custom_agency
 from ..model.designs import KINDS, list_designs
-from ..photo.framing import OUTPUT_SUFFIXES, Placement, encode_framed, frame_photo
+from ..photo.frame import OUTPUT_SUFFIXES, encode_framed, frame_photo
+from ..photo.placement import Placement
 from .frames import CachedImage, preview_format
 from .kits import (
     KitRefused,
@@ -59,6 +61,16 @@ def _person(design, fmt: str, name: str | None, unit: str | None) -> tuple[str, 
     name = " ".join((name or "").split())[:MAX_PERSON_NAME] if "name" in boxes else ""
     unit = " ".join((unit or "").split())[:MAX_PERSON_UNIT] if name and "unit" in boxes else ""
     return name, unit
+
+
+def _check_format(design, fmt: str) -> None:
+    """A twibbon format the request asks for, checked once by `check_design` (the format exists and
+    has a photo window): 422 naming the formats there are, not the design file's path."""
+    try:
+        check_design(design, fmt)
+    except NetralError:
+        raise HTTPException(422, f"Format '{fmt[:20]}' tidak tersedia untuk {design.name}; pilih: "
+                                 f"{', '.join(design.formats)}.") from None
 
 
 def _agency_json(agency) -> dict:
@@ -151,9 +163,7 @@ async def get_frame(request: Request, design: str, agency: str,
         raise HTTPException(404, f"Desain twibbon '{design[:40]}' tidak ada.")
     if found is None:
         raise HTTPException(404, f"Instansi '{agency[:60]}' tidak ada di registri.")
-    if format not in chosen.formats or chosen.window(format) is None:
-        raise HTTPException(422, f"Format '{format[:20]}' tidak tersedia untuk {chosen.name}; pilih: "
-                                 f"{', '.join(chosen.formats)}.")
+    _check_format(chosen, format)
     name, unit = _person(chosen, format, name, unit)
     try:
         image = await state.frames.png(chosen, found, format, name, unit)
@@ -245,8 +255,7 @@ async def post_frame(request: Request):
     if design is None:
         raise HTTPException(422, f"Desain twibbon '{form.get('design', '')[:40]}' tidak ada.")
     fmt = form.get("format") or "square"
-    if fmt not in design.formats or design.window(fmt) is None:
-        raise HTTPException(422, f"Format '{fmt[:20]}' tidak tersedia; pilih: {', '.join(design.formats)}.")
+    _check_format(design, fmt)
     output = "." + (form.get("output") or "jpg").lower().lstrip(".")
     if output not in OUTPUT_SUFFIXES:
         raise HTTPException(422, "Format keluaran harus jpg, png atau webp.")

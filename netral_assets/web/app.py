@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from ..model.agencies import Registry, load_registry
 from ..model.pack import Pack, load_pack
-from ..photo.framing import LIMITS, Limits
+from ..photo.decode import LIMITS, Limits
 from . import api, pages
 from .security import SECURITY_HEADERS, BodyLimit, SecurityHeaders
 from .state import WebState

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from ..model.formatting import format_megabytes
+
 CSP = (
     "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'none'"
@@ -50,13 +52,9 @@ class _TooLarge(Exception):
     pass
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".replace(".", ",")
-
-
 async def refuse_too_large(send, shown_limit: int) -> None:
     body = json.dumps(
-        {"detail": f"Berkas terlalu besar: batasnya {_mb(shown_limit)} MB. Pakai berkas yang lebih kecil."}
+        {"detail": f"Berkas terlalu besar: batasnya {format_megabytes(shown_limit)}. Pakai berkas yang lebih kecil."}
     ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close")]

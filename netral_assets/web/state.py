@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..model.agencies import Agency, Registry
 from ..model.designs import Design, list_designs
 from ..model.pack import Pack
-from ..photo.framing import Limits
+from ..photo.decode import Limits
 from .frames import FrameStore, Renderer
 from .kits import KitJobs
 

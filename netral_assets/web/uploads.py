@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from ..model.formatting import format_megabytes
+
 MAX_PARTS = 64
 MAX_FIELD_BYTES = 4096
 
@@ -36,14 +38,10 @@ class Form:
         return [v.strip() for value in self.fields.get(name, []) for v in value.split(",") if v.strip()]
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f}".replace(".", ",")
-
-
 async def read_body(request: Request, limit: int, shown_limit: int | None = None) -> bytes:
     """The whole body, refused with 413 as soon as it passes `limit` bytes (the message names
     `shown_limit`, the limit of the file inside the form)."""
-    message = f"Berkas terlalu besar: batasnya {_mb(shown_limit or limit)} MB. Pakai berkas yang lebih kecil."
+    message = f"Berkas terlalu besar: batasnya {format_megabytes(shown_limit or limit)}. Pakai berkas yang lebih kecil."
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, message)

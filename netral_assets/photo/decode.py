@@ -1,0 +1,247 @@
+"""Photo decoding: photo bytes or a path -> a lazily opened Pillow image that has passed the byte,
+pixel and format checks, and decoded pixels -> sRGB.
+
+Limits are checked from the header, before any pixel is decoded. A photo cut off before its end
+(an interrupted upload or copy) is refused, whatever Pillow's process-wide `LOAD_TRUNCATED_IMAGES`
+says: WeasyPrint sets that flag to True when it is imported, and the web app frames photos on a
+thread pool, so the flag is never read or written per photo here. Instead the photo is read from a
+`_WholeFile`, which raises `Truncated` when a decoder asks for bytes past the end (JPEG, PNG, GIF,
+BMP, TIFF), and HEIF/AVIF containers, which the decoders read whole when they open, are checked for
+boxes cut short (`_check_boxes`). WebP's decoder refuses a cut-off file on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import struct
+import warnings
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from ..caching import Kept
+from ..errors import NetralError
+from ..model.formatting import format_megabytes, format_megapixels
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a photo may cost before it is refused."""
+
+    max_bytes: int = 40 * 1024 * 1024
+    # Checked from the header, before any pixel is decoded.
+    max_pixels: int = 50_000_000
+    # JPEGs decode at 1/2 to 1/8 scale, so a 108 MP phone photo costs less than a 50 MP PNG; its
+    # decoded pixels are still held to max_pixels. (Pillow itself refuses anything above 179 MP.)
+    max_jpeg_pixels: int = 150_000_000
+
+
+LIMITS = Limits()
+# Decoders Pillow may use on a photo. Others (EPS, PSD, ...) are never handed a stranger's file.
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")  # MPO comes through JPEG
+# In a folder, files with these suffixes are photos; named files are tried whatever their suffix.
+PHOTO_SUFFIXES = frozenset(
+    [".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".hif", ".avif"]
+)
+# Transforms from embedded ICC profiles to sRGB kept at once. The key is a digest of the profile
+# (which comes from strangers' uploads), so what is kept stays bounded whatever arrives; a phone's
+# photos share one profile, and a handful of phones covers nearly everyone.
+ICC_TRANSFORMS_KEPT = 32
+
+
+class Truncated(Exception):
+    """A decoder asked for bytes past the end of the photo: the file was cut off."""
+
+
+# What Pillow's decoders raise on a damaged or hostile file (and `Truncated`, raised by `_WholeFile`).
+BROKEN_FILE = (
+    OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, struct.error, zlib.error, Truncated,
+)
+
+
+class _WholeFile(io.BytesIO):
+    """The photo's bytes for Pillow. Once `armed` (after `Image.open` has read the header), a read
+    at the end of the data raises `Truncated`: a whole file is decoded without asking for more bytes
+    than it has, a cut-off one is not. Pillow's own check for this depends on the process-global
+    `ImageFile.LOAD_TRUNCATED_IMAGES` (True once WeasyPrint is imported), which is left alone."""
+
+    def __init__(self, data: bytes | bytearray | memoryview):
+        super().__init__(data)
+        self.end = len(data)
+        self.armed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.armed and size != 0 and self.tell() >= self.end:
+            raise Truncated("image file is truncated")
+        return super().read(size)
+
+
+def _check_boxes(data: bytes | memoryview) -> bool:
+    """True if the ISO base media file (HEIF, AVIF) ends where its last top-level box says it does
+    (ISO/IEC 14496-12 §4.2: 32-bit size, or 1 and a 64-bit size, or 0 for "to the end of the file")."""
+    position, end = 0, len(data)
+    while position < end:
+        if end - position < 8:
+            return False
+        size = int.from_bytes(data[position : position + 4], "big")
+        if size == 1:
+            if end - position < 16:
+                return False
+            size = int.from_bytes(data[position + 8 : position + 16], "big")
+        elif size == 0:
+            return True
+        if size < 8 or position + size > end:
+            return False
+        position += size
+    return True
+
+
+@cache
+def _decoders() -> tuple[str, ...]:
+    """PHOTO_FORMATS that this installation can open (HEIF comes from pillow-heif)."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    Image.init()
+    return tuple(f for f in PHOTO_FORMATS if f in Image.OPEN)
+
+
+def open_photo(photo: str | Path | bytes, name: str | None = None, limits: Limits = LIMITS) -> Image.Image:
+    """Open a photo lazily (header only) after the byte and pixel checks; NetralError if refused.
+    Decoding it later raises `Truncated` (one of BROKEN_FILE) if the file is cut off."""
+    if isinstance(photo, (bytes, bytearray, memoryview)):
+        label, size, data = name or "foto", len(photo), photo
+    else:
+        path = Path(photo)
+        label = name or str(path)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise NetralError(f"{label}: berkas tidak ada atau tidak bisa dibaca.") from None
+        if not path.is_file():
+            raise NetralError(f"{label}: bukan berkas foto (folder atau perangkat).")
+        data = None
+    if size == 0:
+        raise NetralError(f"{label}: berkas kosong.")
+    if size > limits.max_bytes:
+        raise NetralError(
+            f"{label}: berkas {format_megabytes(size)}, melebihi batas {format_megabytes(limits.max_bytes)}."
+        )
+    if data is None:
+        try:
+            data = path.read_bytes()  # at most max_bytes; the decoders read most formats whole anyway
+        except OSError:
+            raise NetralError(f"{label}: berkas tidak ada atau tidak bisa dibaca.") from None
+    source = _WholeFile(data)
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own bomb warning is replaced by the checks below, which give the user a message.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source, formats=_decoders())
+    except UnidentifiedImageError:
+        raise NetralError(
+            f"{label}: bukan berkas foto (JPEG, PNG, WebP, HEIC, GIF, BMP atau TIFF), apa pun ekstensinya."
+        ) from None
+    except Image.DecompressionBombError as exc:
+        declared = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{format_megapixels(int(declared.group(1)))} " if declared else ""
+        raise NetralError(
+            f"{label}: gambar {size}melebihi batas {format_megapixels(limits.max_pixels)} "
+            "(ukuran dari header; tidak didekode)."
+        ) from None
+    except BROKEN_FILE as exc:
+        raise NetralError(f"{label}: berkas gambar rusak ({why_broken(exc)}).") from None
+    width, height = image.size
+    pixels = width * height
+    limit = limits.max_jpeg_pixels if image.format in ("JPEG", "MPO") else limits.max_pixels
+    if pixels > limit:
+        image.close()
+        raise NetralError(
+            f"{label}: gambar {width}×{height} ({format_megapixels(pixels)}) melebihi batas {format_megapixels(limit)}."
+        )
+    if width < 1 or height < 1:
+        image.close()
+        raise NetralError(f"{label}: berkas gambar rusak (ukuran {width}×{height}).")
+    if image.format in ("HEIF", "AVIF") and not _check_boxes(source.getbuffer()):
+        image.close()
+        raise NetralError(f"{label}: berkas gambar rusak ({why_broken(Truncated())}).")
+    source.armed = True
+    return image
+
+
+def why_broken(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "truncated" in text or "broken data stream" in text or isinstance(exc, (EOFError, Truncated)):
+        return "terpotong atau tidak lengkap"
+    return text[:80]
+
+
+def orientation(image: Image.Image) -> int:
+    """The photo's EXIF orientation, 1–8 (1 when missing or unreadable)."""
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except BROKEN_FILE:  # a broken EXIF block must not stop the photo; its orientation is unknown
+        return 1
+    return value if value in range(1, 9) else 1
+
+
+def flatten(image: Image.Image) -> Image.Image:
+    """Any Pillow mode -> L, RGB or CMYK; transparency over white, 16-bit scaled to 8."""
+    mode = image.mode
+    if mode in ("L", "RGB", "CMYK"):
+        return image
+    if mode.startswith("I;16") or mode == "I":
+        # convert("L") would clip 16-bit values at 255 instead of scaling them
+        return image.convert("I").point(lambda v: v / 256).convert("L")
+    if mode == "F":
+        return image.convert("L")
+    if mode == "1":
+        return image.convert("L")
+    if mode in ("P", "PA", "LA", "La", "RGBA", "RGBa"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+@cache
+def _srgb():
+    return ImageCms.createProfile("sRGB")
+
+
+_ICC_SPACES = {"L": "GRAY", "RGB": "RGB", "CMYK": "CMYK"}
+_NO_TRANSFORM = False  # kept for a profile that does not fit the mode (Kept never keeps None)
+_icc_transforms = Kept(ICC_TRANSFORMS_KEPT)
+
+
+def _icc_transform(icc: bytes, mode: str):
+    """A transform from the photo's embedded profile to sRGB; None if the profile does not fit `mode`.
+    Kept (bounded, by the profile's digest): a phone's photos share one profile, and building a
+    transform costs milliseconds."""
+    key = (hashlib.sha256(icc).digest(), mode)
+    transform = _icc_transforms.get(key)
+    if transform is None:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if profile.profile.xcolor_space.strip() != _ICC_SPACES[mode]:
+            transform = _NO_TRANSFORM
+        else:
+            transform = ImageCms.buildTransform(profile, _srgb(), mode, "RGB", ImageCms.Intent.PERCEPTUAL)
+        _icc_transforms.put(key, transform)
+    return None if transform is _NO_TRANSFORM else transform
+
+
+def to_srgb(image: Image.Image, icc: bytes | None, warn: list[str], label: str) -> Image.Image:
+    """Photo pixels in their own colour space (Display P3, Adobe RGB, CMYK...) -> sRGB, 8-bit RGB."""
+    if icc:
+        try:
+            transform = _icc_transform(bytes(icc), image.mode)
+            if transform is not None:
+                return ImageCms.applyTransform(image, transform)
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            warn.append(f"{label}: profil warna foto tidak bisa dibaca; warnanya dipakai apa adanya.")
+    return image.convert("RGB")
