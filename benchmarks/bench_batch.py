@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from netral_assets import load_pack, load_registry  # noqa: E402
-from netral_assets.batch.core import BatchOptions, run_batch, select_agencies  # noqa: E402
-from netral_assets.kit.core import KitOptions, plan_kit  # noqa: E402
+from netral_assets.batch import BatchOptions, run_batch, select_agencies  # noqa: E402
+from netral_assets.kit.plan import KitOptions, plan_kit  # noqa: E402
 
 MB = 1024 * 1024
 

@@ -74,3 +74,17 @@ def test_user_csv_without_name_column_is_refused(tmp_path):
     path.write_text("nama\nBKD\n")
     with pytest.raises(NetralError, match="kolom 'name'"):
         load_registry(path)
+
+
+def test_select_by_level_and_province_in_reading_order(registry):
+    diy = registry.select("semua", "34")
+    assert [a.level for a in diy] == ["provinsi"] + ["kabkota"] * 5  # the province first
+    assert [a.code for a in diy[1:]] == sorted(a.code for a in diy[1:])
+    assert registry.select("kabkota", "DI Yogyakarta") == diy[1:]
+    provinces = registry.select("provinsi")
+    assert len(provinces) == 38 and provinces[0].code == "11"
+    assert all(a.level == "pusat" for a in registry.select("pusat"))
+    with pytest.raises(NetralError, match="harus sebuah provinsi"):
+        registry.select("kabkota", "34.04")
+    with pytest.raises(NetralError, match="tidak dikenal"):
+        registry.select("desa")

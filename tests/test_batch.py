@@ -21,7 +21,7 @@ import pytest
 from conftest import pdftotext
 from PIL import Image
 
-from netral_assets.batch.core import agency_folder, select_agencies
+from netral_assets.batch import agency_folder, select_agencies
 from netral_assets.errors import NetralError
 from netral_assets.model.agencies import load_registry, slugify
 
@@ -179,7 +179,7 @@ def test_proof_sheet_shows_every_agency(diy, tmp_path):
 def test_proof_lists_each_finding_once_with_the_pictures_that_have_it(tmp_path):
     # A brand colour too light for text flags every poster: the proof numbers each distinct finding
     # once, says which pictures have it, lists a few and points to the manifest for the rest.
-    from netral_assets.batch.core import PROOF_MAX_NOTES
+    from netral_assets.batch.proof import PROOF_MAX_NOTES
 
     brand = tmp_path / "brand"
     brand.mkdir()
@@ -212,7 +212,8 @@ def test_a_province_asked_by_name_is_named_on_the_cover_beside_units_that_share_
 
 
 def test_selection_text_says_what_was_chosen():
-    from netral_assets.batch.core import KIT_PARTS, selection_text
+    from netral_assets.batch import selection_text
+    from netral_assets.kit.plan import KIT_PARTS
 
     assert selection_text({"level": "kabkota", "province": "33", "province_name": "Jawa Tengah",
                            "only": list(KIT_PARTS)}) == "pemerintah kabupaten/kota; Jawa Tengah"
@@ -291,17 +292,30 @@ def test_a_run_killed_with_sigkill_resumes_without_redoing_finished_files(tmp_pa
 
 
 def test_ctrl_c_stops_the_run_cleanly_and_the_next_run_finishes_it(tmp_path):
-    out = tmp_path / "kits"
+    # Deterministic: with the test hook set, each worker holds after the first file of a kit until the
+    # hold file exists, so the run cannot finish before Ctrl-C; the hold is released only once the batch
+    # says it is stopping.
+    out, hold = tmp_path / "kits", tmp_path / "release"
     args = [sys.executable, "-m", "netral_assets", "batch", "--level", "semua", "--province", "34",
             "--out", str(out), *SMALL]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "NETRAL_TEST_HOLD": str(hold)})
     deadline = time.monotonic() + 120
-    while not _recorded(out) and time.monotonic() < deadline:
+    while not _recorded(out) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
+    assert _recorded(out), "no file was made"
     process.send_signal(signal.SIGINT)  # what Ctrl-C sends the batch process (its workers ignore it)
-    _, stderr = process.communicate(timeout=120)
+    lines = []
+    for line in process.stderr:  # the batch acknowledges at once, before the workers finish their kits
+        lines.append(line)
+        if "Menghentikan" in line:
+            break
+    hold.touch()
+    stdout, rest = process.communicate(timeout=120)
+    stderr = "".join(lines) + rest
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and "Dihentikan" in stderr and "jalankan lagi" in stderr
+    assert "Selesai" not in stdout and not (out / "manifest.json").exists()
     assert not _workers_of(out)
     assert not list(out.rglob("*.part"))
     for path in visible_files(out):
@@ -381,15 +395,15 @@ def test_one_bad_agency_does_not_stop_the_others(tmp_path):
 
 def test_workers_are_replaced_without_losing_an_agency(monkeypatch, pack, tmp_path):
     # Workers are replaced every WORKER_AGENCIES kits to keep memory flat; every agency is still made once.
-    from netral_assets.batch import core as batch
-    from netral_assets.kit.core import KitOptions
+    from netral_assets.batch import BatchOptions, run_batch, workers
+    from netral_assets.kit.plan import KitOptions
 
-    monkeypatch.setattr(batch, "WORKER_AGENCIES", 1)
+    monkeypatch.setattr(workers, "WORKER_AGENCIES", 1)
     agencies = select_agencies(load_registry(), "kabkota", "34")[0]
     done = []
-    result = batch.run_batch(pack, agencies, tmp_path / "kits", batch.BatchOptions(KitOptions(only=("logo",)), workers=2,
-                                                                                 proof=False),
-                             progress=lambda r, n, total: done.append(r.agency["slug"]))
+    result = run_batch(pack, agencies, tmp_path / "kits", BatchOptions(KitOptions(only=("logo",)), workers=2,
+                                                                       proof=False),
+                       progress=lambda r, n, total: done.append(r.agency["slug"]))
     assert not result.errors
     assert sorted(done) == sorted(a.slug for a in agencies)
     assert result.rendered == result.files == 5 * 10
@@ -400,42 +414,46 @@ def test_a_worker_that_dies_costs_only_the_agency_that_killed_it(monkeypatch, pa
     # in flight are tried again; one that kills every worker it runs on ends as an error of its own.
     import os
 
-    from netral_assets.batch import core as batch
-    from netral_assets.kit.core import KitOptions
+    from netral_assets.batch import BatchOptions, agency, run_batch
+    from netral_assets.kit.plan import KitOptions
 
     agencies = select_agencies(load_registry(), "kabkota", "34")[0]
     once, always = agencies[1].slug, agencies[3].slug
     marker = tmp_path / "died-once"
-    real_task = batch.refresh_kit
+    real_write_kit = agency.write_kit
 
-    def dying(pack, agency, *args):
-        if agency.slug == always or (agency.slug == once and not marker.exists()):
+    def dying(pack, unit, *args, **kwargs):
+        if unit.slug == always or (unit.slug == once and not marker.exists()):
             marker.touch()
             os._exit(9)  # the worker process dies at once, as with SIGKILL
-        return real_task(pack, agency, *args)
+        return real_write_kit(pack, unit, *args, **kwargs)
 
-    monkeypatch.setattr(batch, "refresh_kit", dying)  # workers are forked: they run this
-    result = batch.run_batch(pack, agencies, tmp_path / "kits",
-                             batch.BatchOptions(KitOptions(only=("logo",)), workers=2, proof=False))
+    monkeypatch.setattr(agency, "write_kit", dying)  # workers are forked: they run this
+    result = run_batch(pack, agencies, tmp_path / "kits", BatchOptions(KitOptions(only=("logo",)), workers=2,
+                                                                       proof=False))
     failed = {r.agency["slug"]: r.errors for r in result.agencies if r.errors}
     assert list(failed) == [always]
     assert "Proses pekerja berhenti mendadak" in failed[always][0]["message"]
     assert result.rendered == 10 * (len(agencies) - 1)  # the logo set: 10 files an agency
 
 
-def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy, pack, tmp_path):
+def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy, monkeypatch, pack, tmp_path):
+    # In a run long enough that workers are replaced, the parent lays out the layered bodies once before
+    # forking (as PDF: no pixels), and only when the first kit has something to make.
     from netral_assets.assets.layers import cache_stats, clear_cache
-    from netral_assets.batch.core import BatchOptions, _needs_rendering, _warm_bodies
-    from netral_assets.kit.core import KitOptions, plan_kit
+    from netral_assets.batch import BatchOptions, run_batch, workers
+    from netral_assets.kit.plan import KitOptions
 
-    out, _ = diy
-    first = select_agencies(load_registry(), "semua", "34")[0][0]
-    options = BatchOptions(kit=KitOptions(only=("twibbon", "logo")))
-    jobs = plan_kit(pack, first, options.kit)
-    assert not _needs_rendering(jobs, first, out, options)  # the run made everything already
-    assert _needs_rendering(jobs, first, tmp_path, options)  # a new folder
-    assert _needs_rendering(jobs, first, out, BatchOptions(kit=options.kit, force=True))
+    monkeypatch.setattr(workers, "WORKER_AGENCIES", 1)
+    agencies = select_agencies(load_registry(), "semua", "34")[0][:2]
+    options = BatchOptions(KitOptions(only=("twibbon", "logo")), workers=1, proof=False)
+    done = tmp_path / "done"
+    shutil.copytree(diy[0], done)  # every kit made already
     clear_cache()
-    _warm_bodies(pack, jobs)
+    assert run_batch(pack, agencies, done, options).rendered == 0
+    assert cache_stats()["entries"] == 0
+    result = run_batch(pack, agencies, tmp_path / "new", BatchOptions(KitOptions(only=("twibbon",)), workers=1,
+                                                                       proof=False))
+    assert result.rendered == result.files == 2 * 3 and not result.errors
     stats = cache_stats()
     assert stats["entries"] == 3 and stats["pixel_bytes"] == 0  # the three twibbon bodies, as PDF

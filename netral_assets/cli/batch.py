@@ -8,15 +8,11 @@ import time
 import click
 
 from ..errors import NetralError
-from ..kit.core import KIT_PARTS
+from ..kit.plan import KIT_PARTS
+from ..model.formatting import format_number
 from .options import fail_cleanly, load_inputs, pack_options
 
 SHOWN_ERRORS = 20  # errors printed at the end; manifest.json has all of them
-
-
-def _number(value: float, decimals: int = 0) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")  # Indonesian: 1.234,5
 
 
 def _duration(seconds: float) -> str:
@@ -30,49 +26,59 @@ def _duration(seconds: float) -> str:
     return f"{hours} jam {minutes:02d} mnt"
 
 
-class Progress:
-    """Count, rate and ETA: one line rewritten in place on a terminal, a plain line per agency otherwise."""
+def _rate(value: float) -> str:
+    """A rate in Indonesian with two decimals at most: 1,25."""
+    return format_number(round(value, 2))
 
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
+
+class _Report:
+    """Progress on stderr: on a terminal, click's progress bar (count, percentage, ETA, the agency just
+    done); otherwise one plain line per agency. Errors are printed as they come, one line each."""
+
+    def __init__(self, total: int):
+        self.total = total
         self.started = time.monotonic()
         self.rendered = 0
-        self.open_line = False
-
-    def _write(self, text: str, final: bool = False) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[K" + text + ("\n" if final else ""))
-            self.open_line = not final
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def _message(self, text: str) -> None:
-        if self.open_line:
-            self.stream.write("\r\x1b[K")
-            self.open_line = False
-        self.stream.write(text + "\n")
+        self.tty = sys.stderr.isatty()
+        self.bar = click.progressbar(length=total, label="Kit", file=sys.stderr, show_eta=True, show_pos=True,
+                                     item_show_func=lambda text: text, hidden=not self.tty)
+        self.proof_bar = None
 
     def agency(self, result, done: int, total: int) -> None:
         self.rendered += result.rendered
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = done / elapsed
-        eta = (total - done) / rate if rate else 0
-        name = result.agency["short_name"]
         for error in result.errors:
             where = f" · {error['file']}" if error.get("file") else ""
-            self._message(f"GALAT {result.agency['name']}{where}: {error['message']}")
-        status = f"{result.rendered} dibuat, {result.skipped} tetap" + (f", {len(result.errors)} galat" if result.errors else "")
-        line = (f"[{done:>{len(str(total))}}/{total}] {done * 100 // total:>3}% · {_number(rate, 2)} instansi/dtk · "
-                f"{_number(self.rendered / elapsed, 1)} berkas/dtk · sisa ± {_duration(eta)}")
+            self._line(f"GALAT {result.agency['name']}{where}: {error['message']}")
+        rates = f"{_rate(done / elapsed)} instansi/dtk · {_rate(self.rendered / elapsed)} berkas/dtk"
         if self.tty:
-            self._write(f"{line} · {name[:40]}", final=done == total)
-        else:
-            self._write(f"{line} · {name}: {status}")
+            self.bar.update(1, f"{rates} · {result.agency['short_name'][:40]}")
+            if done == total:
+                self.bar.render_finish()
+            return
+        status = f"{result.rendered} dibuat, {result.skipped} tetap" + (
+            f", {len(result.errors)} galat" if result.errors else "")
+        eta = (total - done) * elapsed / done
+        click.echo(f"[{done:>{len(str(total))}}/{total}] {done * 100 // total:>3}% · {rates} · sisa ± "
+                   f"{_duration(eta)} · {result.agency['short_name']}: {status}", err=True)
 
     def proof(self, done: int, total: int) -> None:
-        self._write(f"Lembar periksa: {done}/{total} bagian", final=done == total)
+        if not self.tty:
+            click.echo(f"Lembar periksa: {done}/{total} bagian", err=True)
+            return
+        if self.proof_bar is None:
+            self.proof_bar = click.progressbar(length=total, label="Lembar periksa", file=sys.stderr, show_pos=True)
+        self.proof_bar.update(1)
+        if done == total:
+            self.proof_bar.render_finish()
+
+    def stopping(self) -> None:
+        self._line("Menghentikan: menunggu proses pekerja menyelesaikan kit yang sedang dibuat …")
+
+    def _line(self, text: str) -> None:
+        if self.tty:
+            click.echo(err=True)  # below the bar, which is drawn again at the next agency
+        click.echo(text, err=True)
 
 
 @click.command("batch")
@@ -95,8 +101,8 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
 
     Contoh: netral batch --level kabkota --province 34 --zip --out kits
     """
-    from ..batch.core import BatchOptions, run_batch, select_agencies, summarise_errors
-    from ..kit.core import KitOptions
+    from ..batch import BatchOptions, run_batch, select_agencies, summarise_errors
+    from ..kit.plan import KitOptions
 
     pack, registry, _ = load_inputs(brand_dir, None)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
@@ -107,18 +113,18 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
     selection = {"level": level, "province": province, "agencies_csv": agencies_csv, "only": list(parts),
                  "zip": make_zip}
     click.echo(f"{len(agencies)} instansi, {options.worker_count()} proses pekerja → {out_dir}/", err=True)
-    progress = Progress()
+    report = _Report(len(agencies))
     try:
-        result = run_batch(pack, agencies, out_dir, options, selection_errors, selection, progress.agency,
-                           progress.proof, registry)
+        result = run_batch(pack, agencies, out_dir, options, selection_errors, selection, report.agency,
+                           report.proof, registry, report.stopping)
     except KeyboardInterrupt:
         # The workers finished the kits in their hands; every file on disk is whole (atomic writes).
         click.echo("\nDihentikan. Berkas yang sudah jadi tetap utuh; jalankan lagi perintah yang sama untuk "
                    "melanjutkan.", err=True)
         sys.exit(130)
     click.echo(f"Selesai dalam {_duration(result.seconds)}: {len(result.agencies)} instansi, "
-               f"{_number(result.files)} berkas ({_number(result.rendered)} dibuat, "
-               f"{_number(result.skipped)} dilewati karena tidak berubah).")
+               f"{format_number(result.files)} berkas ({format_number(result.rendered)} dibuat, "
+               f"{format_number(result.skipped)} dilewati karena tidak berubah).")
     click.echo(f"Manifest: {result.manifest_path}")
     if result.proof_path:
         click.echo(f"Lembar periksa: {result.proof_path} ({result.proof_pages} halaman)")

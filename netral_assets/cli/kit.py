@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..errors import NetralError
@@ -20,15 +18,20 @@ from .options import agency_option, fail_cleanly, load_inputs, pack_options
 @fail_cleanly
 def kit(agency_query, brand_dir, agencies_csv, out_dir, only):
     """Buat kit lengkap satu instansi: twibbon, logo, poster, manifest.json dan caption.txt."""
-    from ..kit.core import KitOptions, write_kit
+    from ..batch.options import summarise_errors
+    from ..kit.build import write_kit
+    from ..kit.plan import KitOptions
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    folder = write_kit(pack, agency, out_dir, KitOptions(only=parts))
-    files = json.loads((folder / "manifest.json").read_text("utf-8"))["files"]
-    click.echo(f"Kit {agency.name}: {len(files)} berkas di {folder}/")
-    flagged = [f for f in files if f["findings"]]
-    for f in flagged:
-        click.echo(f"PERIKSA {f['path']}: {'; '.join(f['findings'])}", err=True)
-    if flagged:
-        raise NetralError(f"{len(flagged)} berkas punya temuan preflight (ditandai di manifest.json).")
+    result = write_kit(pack, agency, out_dir, KitOptions(only=parts))
+    click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/")
+    for entry in result.flagged:
+        click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)
+    for line in summarise_errors(result.errors):
+        click.echo(f"GALAT {line}", err=True)
+    if result.errors:
+        raise NetralError(f"{len(result.errors)} berkas tidak dapat dibuat (tercatat di manifest.json). Perbaiki, "
+                          "lalu jalankan ulang: berkas yang sudah jadi tidak dibuat ulang.")
+    if result.flagged:
+        raise NetralError(f"{result.findings} berkas punya temuan preflight (ditandai di manifest.json).")

@@ -11,6 +11,7 @@ import csv
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -111,14 +112,29 @@ class Registry:
     def __iter__(self):
         return iter(self.agencies)
 
-    def select(self, level: str, province: str | None = None) -> list[Agency]:
-        if level not in (*LEVELS, "semua"):
+    def province_slug(self, query: str) -> str:
+        """The slug of the province `query` names (code '34', slug or name); NetralError for anything
+        that is not a province."""
+        found = self.find(query)
+        if found.level != "provinsi":
+            raise NetralError(f"--province harus sebuah provinsi (kode dua angka, mis. 34), bukan {found.short_name}.")
+        return found.province
+
+    def select(self, level: str | None, province: str | None = None, units: Iterable[Agency] = ()) -> list[Agency]:
+        """The agencies of `level` ('semua': every level, but not the units of a user's CSV; None: none)
+        plus `units`, only those in `province` when given, in reading order: province by province (the
+        province's government, then its regencies and cities, then units), central agencies last."""
+        if level is not None and level not in (*LEVELS, "semua"):
             raise NetralError(f"Tingkat '{level}' tidak dikenal; pilih: {', '.join(LEVELS)}, semua.")
-        chosen = [a for a in self if level == "semua" or a.level == level]
-        if province:
-            prov = self.find(province)
-            chosen = [a for a in chosen if a.province == prov.slug]
-        return chosen
+        slug = self.province_slug(province) if province else None
+        chosen = [a for a in self if level == a.level or (level == "semua" and a.level != "custom")]
+        chosen += [a for a in units if a not in chosen]
+        if slug:
+            chosen = [a for a in chosen if a.province == slug]
+        order = {code: i for i, code in enumerate(a.province for a in self if a.level == "provinsi")}
+        rank = {"provinsi": 0, "kabkota": 1, "custom": 2, "pusat": 3}
+        return sorted(chosen, key=lambda a: (a.level == "pusat", order.get(a.province, len(order)), rank[a.level],
+                                             a.code))
 
     def search(self, term: str, limit: int = 20) -> list[Agency]:
         """Agencies whose names contain every word of `term`, best first; else near misses."""

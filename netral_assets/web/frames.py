@@ -26,6 +26,7 @@ from ..caching import SingleFlight
 from ..model.agencies import Agency, custom_agency
 from ..model.designs import Design
 from ..model.pack import Pack
+from ..output.thumbnails import thumbnail
 from ..output.writers import encode_image
 from ..photo.framing import Frame
 
@@ -34,6 +35,8 @@ PNG_CACHE_BYTES = 96 * 1024 * 1024
 # Decoded frames (RGBA plus the composition layers) cost ~15 MB each at story size: keep only a few.
 DECODED_FRAMES = 6
 PREVIEW_WIDTH = 360
+PREVIEW_BOX = (PREVIEW_WIDTH, PREVIEW_WIDTH * 2)
+PREVIEW_TINT = (228, 234, 244)  # the page's light tint
 PREVIEW_AGENCY = "Nama Instansi Anda"
 
 
@@ -134,19 +137,17 @@ class FrameStore:
         # Made the way the kit makes the file, for a placeholder agency, then shrunk.
         agency = custom_agency(PREVIEW_AGENCY)
         if design.kind == "twibbon":
-            frame = frame_image(self.pack, agency, design, fmt)
             # The window shows as the page's light tint instead of a checkerboard.
-            image = Image.alpha_composite(Image.new("RGBA", frame.size, (228, 234, 244, 255)), frame)
+            made = thumbnail(None, ".png", PREVIEW_BOX, image=frame_image(self.pack, agency, design, fmt),
+                             background=PREVIEW_TINT)
         elif design.kind == "poster":
             asset = build_poster(self.pack, agency, design.name, fmt, ".png")
-            image = Image.open(io.BytesIO(asset.data))
+            made = thumbnail(asset.data, ".png", PREVIEW_BOX, background=(255, 255, 255))
         else:
             from ..assets.leaflet import build_leaflet
 
-            image = _first_page(build_leaflet(self.pack, agency, design.name).data, PREVIEW_WIDTH)
-        image = image.convert("RGB")
-        image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 2), Image.Resampling.LANCZOS)
-        return CachedImage(encode_image(image, ".jpg"), "image/jpeg")
+            made = thumbnail(build_leaflet(self.pack, agency, design.name).data, ".pdf", PREVIEW_BOX)
+        return CachedImage(*made)
 
     async def preview(self, design: Design, fmt: str) -> CachedImage:
         key = (design.kind, design.name, fmt)
@@ -157,13 +158,3 @@ class FrameStore:
     def shutdown(self) -> None:
         self._decoder.shutdown(wait=False, cancel_futures=True)
 
-
-def _first_page(pdf: bytes, width: int) -> Image.Image:
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(pdf)
-    try:
-        page = document[0]
-        return page.render(scale=width / page.get_width()).to_pil()
-    finally:
-        document.close()

@@ -7,23 +7,23 @@ bar and then download the ZIP; the synchronous API builds the same ZIP in one re
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
 import threading
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image
-
 from ..assets.asset import Asset
 from ..errors import NetralError
-from ..kit import core as kit
+from ..kit import plan as kit
+from ..kit.build import build
+from ..kit.manifest import caption_text, manifest, manifest_bytes, zip_kit
 from ..model.agencies import Agency
 from ..model.designs import FORMATS, list_designs
 from ..model.pack import Pack
+from ..output.thumbnails import RASTER_EXTENSIONS
+from ..output.thumbnails import thumbnail as make_thumbnail
 from .frames import KIT, Renderer
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ THUMB_WIDTH = 240
 JOB_TTL_SECONDS = 15 * 60
 MAX_JOBS = 12  # finished ZIPs are kept in memory until downloaded or expired
 MAX_RUNNING = 2
-# Already-compressed formats are stored, not deflated again.
-STORED = {".png", ".jpg", ".jpeg", ".webp", ".pdf"}
 
 
 class KitRefused(Exception):
@@ -155,26 +153,17 @@ def build_assets(request: KitRequest, pack: Pack, renderer: Renderer, progress=N
     for index, job in enumerate(jobs):
         if progress:
             progress(index, len(jobs), job)
-        assets.append(renderer.submit(kit.build, job, priority=KIT).result())
+        assets.append(renderer.submit(build, job, priority=KIT).result())
     return jobs, assets
 
 
 def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset]) -> bytes:
     """The kit folder as `netral kit` writes it (files, caption.txt, manifest.json), in a ZIP under
-    `<agency-slug>/`."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        def add(name: str, data: bytes) -> None:
-            info = zipfile.ZipInfo(f"{agency.slug}/{name}", date_time=time.localtime()[:6])
-            info.compress_type = zipfile.ZIP_STORED if Path(name).suffix.lower() in STORED else zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-
-        for asset in assets:
-            add(asset.name, asset.data)
-        add("caption.txt", kit.caption_text(pack, agency).encode())
-        add("manifest.json", kit.manifest_bytes(kit.manifest(pack, agency, assets, jobs)))
-    return out.getvalue()
+    `<agency-slug>/` (`kit.manifest.zip_kit`: the same files, the same bytes)."""
+    files = [(asset.name, asset.data) for asset in assets]
+    files.append(("caption.txt", caption_text(pack, agency).encode()))
+    files.append(("manifest.json", manifest_bytes(manifest(pack, agency, assets, jobs))))
+    return zip_kit(agency.slug, files)
 
 
 def zip_name(agency: Agency) -> str:
@@ -182,20 +171,13 @@ def zip_name(agency: Agency) -> str:
 
 
 def thumbnail(asset: Asset) -> tuple[bytes, str] | None:
-    """A small picture of a kit file for the page: rasters shrunk to JPEG/PNG, SVGs as they are."""
+    """A small picture of a kit file for the page: rasters shrunk (transparency kept), SVGs as they are."""
     suffix = Path(asset.name).suffix.lower()
     if suffix == ".svg":
         return asset.data, "image/svg+xml"
-    if suffix not in (".png", ".jpg", ".jpeg", ".webp"):
+    if suffix not in RASTER_EXTENSIONS:
         return None
-    with Image.open(io.BytesIO(asset.data)) as image:
-        image.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-        out = io.BytesIO()
-        if image.mode in ("RGBA", "LA", "P"):
-            image.convert("RGBA").save(out, "PNG")
-            return out.getvalue(), "image/png"
-        image.convert("RGB").save(out, "JPEG", quality=82)
-        return out.getvalue(), "image/jpeg"
+    return make_thumbnail(asset.data, suffix, (THUMB_WIDTH, THUMB_WIDTH * 2), background=None)
 
 
 @dataclass

@@ -21,7 +21,8 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..kit import core as kit
+from ..kit import plan as kit
+from ..kit.manifest import caption_text
 from ..model.designs import list_designs
 from ..model.pack import Pack
 from ..render.fonts import font_file
@@ -153,7 +154,7 @@ def _twibbon_choices(pack: Pack) -> list[dict]:
 
 def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLResponse:
     state = _state(request)
-    caption = kit.caption_text(state.pack, agency) if agency else ""
+    caption = caption_text(state.pack, agency) if agency else ""
     return _page(request, "frame.html", status_code, agency=agency, caption=caption,
                  designs=_twibbon_choices(state.pack), title="Bingkai foto")
 

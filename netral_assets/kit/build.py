@@ -1,0 +1,179 @@
+"""Making a kit: a `Job` -> its `Asset` through the asset kinds' table (`build`); a whole plan -> the
+agency's folder on disk (`write_kit`), the one kit writer of `netral kit`, `netral batch` and the API.
+
+`write_kit` is incremental: the folder's `manifest.json` records, per file, the fingerprint of its
+inputs and its sha256, and is rewritten after every file made; a file whose fingerprint is unchanged
+and whose bytes still match is kept, not made again. Every file is written atomically, so a run killed
+at any moment leaves whole files only, and the next run finishes the job. A file that cannot be made
+is reported in the result (and the manifest's "errors"); the other files are still made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..assets.asset import Asset, Request, build_asset
+from ..errors import NetralError
+from ..files import remove_partial_files, sha256_of, write_atomic
+from ..model.agencies import Agency
+from ..model.pack import Pack
+from .manifest import (
+    CAPTION,
+    MANIFEST,
+    caption_text,
+    compact_bytes,
+    manifest,
+    manifest_bytes,
+    manifest_entry,
+    read_manifest,
+)
+from .plan import Job, KitOptions, plan_kit
+
+
+def build(job: Job, keep_image: bool = False) -> Asset:
+    """Make the file a job describes. `keep_image` leaves the picture a raster file was encoded from
+    on the asset (a batch makes its proof thumbnail from it); otherwise it is dropped at once, so a
+    kit's assets held together cost only their bytes."""
+    asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
+                                job.options.extra, job.set_key))
+    if not keep_image and asset.image is not None:
+        asset = dataclasses.replace(asset, image=None)
+    # The plan names the file: the batch looks files up by these names before anything is built.
+    return asset if asset.name == job.name else dataclasses.replace(asset, name=job.name)
+
+
+def build_kit_assets(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Asset]:
+    """Every file of the kit, in memory."""
+    return [build(job) for job in plan_kit(pack, agency, options)]
+
+
+@dataclass
+class KitResult:
+    """What `write_kit` did: the folder, the files its manifest lists, and what was made or kept."""
+
+    folder: Path
+    entries: list[dict] = field(default_factory=list)  # manifest.json's "files", as written
+    rendered: int = 0
+    skipped: int = 0  # unchanged since the last run, kept
+    errors: list[dict] = field(default_factory=list)  # {"file": name or None, "message": …}
+    # CPU seconds per asset kind, and "check" for the files found up to date
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def files(self) -> int:
+        return len(self.entries)
+
+    @property
+    def flagged(self) -> list[dict]:
+        """The files with preflight findings."""
+        return [e for e in self.entries if e["findings"]]
+
+    @property
+    def findings(self) -> int:
+        return len(self.flagged)
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+        return counts
+
+
+# Called after each file of the plan: its job, the asset just made (with its picture) or None when the
+# file was up to date and kept, and the file's manifest entry.
+OnFile = Callable[[Job, Asset | None, dict], None]
+
+
+def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptions | None = None, *,
+              force: bool = False, on_file: OnFile | None = None) -> KitResult:
+    """Make (or bring up to date) the agency's kit in `out_dir/<agency-slug>/`; see the module docstring.
+    `force` makes every file again, whatever the manifest says."""
+    options = options or KitOptions()
+    folder = Path(out_dir) / agency.slug
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_partial_files(folder)
+    result = KitResult(folder)
+    state = read_manifest(folder, agency)
+    jobs = plan_kit(pack, agency, options)
+    planned = {job.name for job in jobs}
+    # Files of parts this run does not make stay listed (an `--only twibbon` run keeps the posters).
+    kept = [e for name, e in state.items() if name not in planned and e["kind"] not in options.only
+            and (folder / name).is_file()]
+    done: dict[str, dict] = {}
+
+    def save(final: bool = False) -> None:
+        entries = [done.get(j.name) or state.get(j.name) for j in jobs]
+        entries = [e for e in entries if e is not None and (not final or e["path"] in done)] + kept
+        data = manifest(pack, agency, [], entries=entries)
+        if final and result.errors:
+            data["errors"] = result.errors
+        if final:
+            try:
+                raw = (folder / MANIFEST).read_text("utf-8")
+                if raw.startswith("{\n") and _same_except_time(json.loads(raw), data):
+                    return  # unchanged, and already the pretty final form: keep it (and its time)
+            except (OSError, ValueError):
+                pass
+        # While the kit is being made the manifest is written compact (fast); the last write is pretty.
+        write_atomic(folder / MANIFEST, manifest_bytes(data) if final else compact_bytes(data))
+
+    timings = result.timings
+    for job in jobs:
+        path = folder / job.name
+        old = state.get(job.name)
+        try:
+            clock = time.process_time()
+            if (not force and old is not None and old["fingerprint"] == job.fingerprint
+                    and sha256_of(path) == old["sha256"]):
+                done[job.name] = old
+                result.skipped += 1
+                timings["check"] = timings.get("check", 0.0) + time.process_time() - clock
+                if on_file:
+                    on_file(job, None, old)
+                continue
+            asset = build(job, keep_image=on_file is not None)
+            timings[job.kind] = timings.get(job.kind, 0.0) + time.process_time() - clock
+            write_atomic(path, asset.data)
+            done[job.name] = manifest_entry(asset, job)
+            result.rendered += 1
+            # Recorded file by file: a run killed now makes again only the file it was making.
+            save()
+            if on_file:
+                on_file(job, asset, done[job.name])
+            del asset
+        except NetralError as exc:
+            result.errors.append({"file": job.name, "message": str(exc)})
+        except Exception as exc:  # a bug or a library failure: reported with the file, the kit goes on
+            result.errors.append({"file": job.name, "message": describe_error(exc)})
+    result.entries = [done[j.name] for j in jobs if j.name in done] + kept
+    caption = caption_text(pack, agency).encode()
+    if _read_bytes(folder / CAPTION) != caption:
+        write_atomic(folder / CAPTION, caption)
+    save(final=True)
+    return result
+
+
+def describe_error(exc: BaseException) -> str:
+    """An unexpected exception as one line for a manifest: its type, message and where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f" ({Path(where.filename).name}:{where.lineno})" if where else ""
+    return f"Galat tak terduga {type(exc).__name__}: {exc}{place}"
+
+
+def _same_except_time(old: dict, new: dict) -> bool:
+    new = json.loads(compact_bytes(new))  # compare as JSON: tuples and lists alike
+    return {**old, "created": None} == {**new, "created": None}
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None

@@ -1,0 +1,233 @@
+"""The kit's plan: agency + `KitOptions` -> the `Job`s of its folder, each with a fingerprint of every
+input that shapes its bytes.
+
+A job knows its file name, kind, design and format, and carries a fingerprint of the pack files it
+reads (brand.toml, content, statistics, logo, the design folder, the shared templates, the fonts), the
+agency record, the options, and the versions of this package's rendering code (`RENDERING_SOURCES`) and
+of the libraries that draw. Same fingerprint, same file: a re-run skips what is up to date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from .._version import __version__
+from ..errors import NetralError
+from ..files import sha256_of
+from ..model.agencies import Agency
+from ..model.designs import list_designs
+from ..model.pack import Pack
+from ..resources import PACKAGE_DIR
+
+KIT_PARTS = ("twibbon", "logo", "poster", "leaflet")
+# What `netral kit` and `netral batch` make by default (issues 3 and 4): every twibbon design as a
+# square PNG, the logo set, every poster design in these formats (print PDFs plain, without marks;
+# a print shop gets `netral poster --print`), and every leaflet variant.
+KIT_TWIBBON_FORMATS = (("square", ".png"),)
+KIT_POSTER_FORMATS = (("feed", ".jpg"), ("story", ".jpg"), ("a4", ".pdf"), ("a3", ".pdf"))
+LOGO_LAYOUTS = ("horizontal", "stacked")
+# The packages and modules whose code shapes an asset's bytes, named explicitly (a new subpackage is
+# either added here or does not render): their source is part of each fingerprint, so a fixed renderer
+# re-renders what it made before. Batch, photo framing, the CLI and the web app only call them.
+RENDERING_SOURCES = ("model", "render", "checks", "output", "assets", "kit", "errors.py", "resources.py")
+
+
+@dataclass
+class KitOptions:
+    """What a kit holds; the defaults are the full kit."""
+
+    only: tuple[str, ...] = KIT_PARTS
+    twibbon_formats: tuple = KIT_TWIBBON_FORMATS
+    poster_formats: tuple = KIT_POSTER_FORMATS
+    extra: dict = field(default_factory=dict)  # extra template context for posters
+
+    def __post_init__(self) -> None:
+        self.only = tuple(self.only)
+        unknown = set(self.only) - set(KIT_PARTS)
+        if unknown:
+            raise NetralError(f"Bagian kit tidak dikenal: {', '.join(sorted(unknown))}. Pilih: {', '.join(KIT_PARTS)}.")
+        if not self.only:
+            raise NetralError(f"Pilih minimal satu bagian kit: {', '.join(KIT_PARTS)}.")
+
+    def as_dict(self) -> dict:
+        return {"only": list(self.only), "twibbon_formats": [list(f) for f in self.twibbon_formats],
+                "poster_formats": [list(f) for f in self.poster_formats], "extra": self.extra}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file of a kit, before it is made."""
+
+    name: str  # file name inside the agency folder
+    kind: str  # twibbon, logo, poster, leaflet
+    design: str
+    format: str  # square, feed, a4, horizontal, mark, a4-landscape …
+    fingerprint: str  # sha256 of every input; same fingerprint, same file
+    pack: Pack = field(repr=False, compare=False)
+    agency: Agency | None = field(repr=False, compare=False)  # None: the same file for every agency
+    options: KitOptions = field(repr=False, compare=False)
+    set_key: str = field(default="", repr=False, compare=False)  # the inputs of the file's set (not its format)
+
+    @property
+    def ext(self) -> str:
+        return Path(self.name).suffix.lower()
+
+
+# -- fingerprints ------------------------------------------------------------------------------------
+
+def _sha(value) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_sha(path: Path) -> str:
+    """A pack file's sha256; the file must be there (it was found a moment ago)."""
+    digest = sha256_of(path)
+    if digest is None:
+        raise FileNotFoundError(path)
+    return digest
+
+
+@cache
+def software() -> dict:
+    """This package's version and rendering source, and the versions of the libraries that draw."""
+    code = hashlib.sha256()
+    for source in RENDERING_SOURCES:
+        top = PACKAGE_DIR / source
+        for path in sorted(top.rglob("*.py")) if top.is_dir() else [top]:
+            code.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    libraries = {}
+    for name in ("weasyprint", "pypdfium2", "pikepdf", "pillow", "pydyf", "fonttools", "uharfbuzz", "jinja2", "babel"):
+        try:
+            libraries[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libraries[name] = None
+    return {"version": __version__, "code": code.hexdigest(), "libraries": libraries}
+
+
+class _PackInputs:
+    """Digests of a pack's files, computed once per pack: a batch plans hundreds of kits from them."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self._cache: dict = {}
+
+    def _memo(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def tree(self, part: str, rel: str, recursive: bool = True) -> str:
+        """Files under `part/rel` as the pack resolves them (a user layer shadows the bundled one)."""
+
+        def compute():
+            files: dict[str, Path] = {}
+            for layer in self.pack.layers(part):
+                root = layer / rel
+                if not root.is_dir():
+                    continue
+                for path in sorted(root.rglob("*") if recursive else root.glob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        files.setdefault(path.relative_to(root).as_posix(), path)
+            return _sha({name: _file_sha(path) for name, path in sorted(files.items())})
+
+        return self._memo(("tree", part, rel, recursive), compute)
+
+    def designs(self, kind: str) -> list:
+        return self._memo(("designs", kind), lambda: list_designs(self.pack, kind))
+
+    def file(self, part: str, rel: str) -> str:
+        return self._memo(("file", part, rel), lambda: _file_sha(self.pack.find(part, rel)))
+
+    def config(self) -> str:
+        return self._memo("config", lambda: _sha(self.pack.config))
+
+    def fonts(self) -> str:
+        return self._memo("fonts", lambda: _sha({p.name: _file_sha(p) for p in self.pack.font_files()}))
+
+    def for_design(self, kind: str, design: str) -> dict:
+        """Everything a designed asset (twibbon, poster, leaflet) reads from the pack."""
+        return self._memo(("design", kind, design), lambda: {
+            "config": self.config(),
+            "content": self.tree("brand", "content"),
+            "statistics": self.file("brand", "statistics.toml"),
+            "logo": self.tree("brand", "logo"),
+            "fonts": self.fonts(),
+            "base": self.tree("templates", "base"),
+            "shared": self.tree("templates", kind, recursive=False),
+            "design": self.tree("templates", f"{kind}/{design}"),
+        })
+
+    def for_mark(self) -> dict:
+        # The mark is the logo file titled with the campaign name; no agency, colour or font reaches it.
+        return self._memo("mark", lambda: {"name": self.pack.name, "logo": self.tree("brand", "logo")})
+
+    def for_lockup(self) -> dict:
+        return self._memo("lockup", lambda: {
+            "config": self.config(),
+            "logo": self.tree("brand", "logo"),
+            "fonts": self.fonts(),
+            "design": self.tree("templates", "logo/lockup"),
+        })
+
+
+def _pack_inputs(pack: Pack) -> _PackInputs:
+    # Kept on the pack itself: a Pack is a snapshot of its files (its config is cached the same way).
+    inputs = pack.__dict__.get("_kit_inputs")
+    if inputs is None:
+        inputs = pack.__dict__["_kit_inputs"] = _PackInputs(pack)
+    return inputs
+
+
+def _fingerprint(inputs: dict, agency: Agency | None, job: dict) -> str:
+    return _sha({"inputs": inputs, "agency": agency.as_dict() if agency else None, "job": job,
+                 "software": software()})
+
+
+# -- the plan ----------------------------------------------------------------------------------------
+
+def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Job]:
+    """Every file of the agency's kit, in the order a person reads the kit."""
+    options = options or KitOptions()
+    inputs = _pack_inputs(pack)
+    jobs: list[Job] = []
+
+    def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None):
+        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **(settings or {})}
+        set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **(settings or {})})
+        jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
+                        options, set_key))
+
+    if "twibbon" in options.only:
+        for design in inputs.designs("twibbon"):
+            for fmt, ext in options.twibbon_formats:
+                if fmt in design.formats:
+                    name = f"twibbon-{design.name}{'' if fmt == 'square' else '-' + fmt}{ext}"
+                    add(name, "twibbon", design.name, fmt, inputs.for_design("twibbon", design.name), agency)
+    if "logo" in options.only:
+        from ..assets.logo import MARK_PNG_SIZES
+
+        mark = inputs.for_mark()
+        add("logo-mark.svg", "logo", "mark", "mark", mark, None)
+        add("logo-mark.pdf", "logo", "mark", "mark", mark, None)
+        for px in MARK_PNG_SIZES:
+            add(f"logo-mark-{px}.png", "logo", "mark", "mark", mark, None)
+        for layout in LOGO_LAYOUTS:
+            for ext in (".svg", ".pdf", ".png"):
+                add(f"logo-{layout}{ext}", "logo", "lockup", layout, inputs.for_lockup(), agency)
+    if "poster" in options.only:
+        for design in inputs.designs("poster"):
+            for fmt, ext in options.poster_formats:
+                if fmt in design.formats:
+                    add(f"poster-{design.name}-{fmt}{ext}", "poster", design.name, fmt,
+                        inputs.for_design("poster", design.name), agency, {"extra": options.extra})
+    if "leaflet" in options.only:
+        for design in inputs.designs("leaflet"):
+            add(f"leaflet-{design.name}.pdf", "leaflet", design.name, design.formats[0],
+                inputs.for_design("leaflet", design.name), agency)
+    return jobs
