@@ -530,13 +530,16 @@ def test_cli_leaflet_bad_input_is_a_clear_message(args, message, tmp_path):
 
 
 @pytest.mark.parametrize("variant,print_marks", [("trifold", False), ("single", False), ("trifold", True)])
-def test_layered_leaflet_is_the_whole_leaflet(pack, sleman, longest, tmp_path, monkeypatch, variant, print_marks):
-    """The layered layout (a cached body with the agency's slots spliced in, leaflet.py) against the
-    same leaflet laid out whole: same pixels, same text, same findings. This guards the splice, which
-    works on WeasyPrint's layout boxes, across WeasyPrint upgrades."""
-    import dataclasses
+def test_layered_leaflet_is_the_whole_leaflet(pack, sleman, longest, tmp_path, monkeypatch, caplog, variant, print_marks):
+    """The layered layout (a cached body with the agency's slots spliced in, render/splice.py) against
+    the same leaflet laid out whole: same pixels, same text, same findings. This guards the splice,
+    which works on WeasyPrint's layout boxes, across WeasyPrint upgrades. The whole layout is the
+    one an untested WeasyPrint gets (the version gate in checks/boxes.py)."""
+    import logging
 
-    from netral_assets.assets import leaflet
+    from netral_assets.assets.leaflet import clear_cache
+    from netral_assets.checks import boxes
+    from netral_assets.model.designs import load_design
 
     def pages(data: bytes) -> list:
         pdf = pdfium.PdfDocument(data)
@@ -545,24 +548,23 @@ def test_layered_leaflet_is_the_whole_leaflet(pack, sleman, longest, tmp_path, m
         finally:
             pdf.close()
 
-    real = leaflet.load_design
-
-    def without_slots(*args, **kwargs):  # the same design, laid out whole
-        design = real(*args, **kwargs)
-        return dataclasses.replace(design, meta={k: v for k, v in design.meta.items() if k != "slots"})
-
-    assert real(pack, "leaflet", variant).meta.get("slots")
-    leaflet._bodies.clear()
+    assert load_design(pack, "leaflet", variant).meta.get("slots")
+    clear_cache()
+    said = []
     for agency in (sleman, longest):
-        layered = build_leaflet(pack, agency, variant, print_marks=print_marks)
-        monkeypatch.setattr(leaflet, "load_design", without_slots)
-        whole = build_leaflet(pack, agency, variant, print_marks=print_marks)
-        monkeypatch.setattr(leaflet, "load_design", real)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            layered = build_leaflet(pack, agency, variant, print_marks=print_marks)
+        # every way a slotted design ends up laid out whole says so: silence means the layers were used
+        assert not caplog.records, caplog.text
+        with monkeypatch.context() as m, caplog.at_level(logging.WARNING):
+            m.setattr(boxes, "TESTED_WEASYPRINT", ())
+            whole = build_leaflet(pack, agency, variant, print_marks=print_marks)
+        said += [r.getMessage() for r in caplog.records]
         ours, theirs = pages(layered.data), pages(whole.data)
         assert len(ours) == len(theirs)
         for a, b in zip(ours, theirs, strict=True):
             assert max(high for _, high in ImageChops.difference(a, b).getextrema()) <= 2, (variant, agency.code)
         assert pdftotext(layered.data, tmp_path) == pdftotext(whole.data, tmp_path)
         assert [str(f) for f in layered.findings] == [str(f) for f in whole.findings]
-    # the layers were used (a body laid out and kept), not the whole-layout fallback
-    assert leaflet._bodies and not leaflet._warned
+    assert len(said) == 1 and "ditata utuh" in said[0], said  # the fallback speaks, once per process

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from netral_assets import NetralError, build_poster, load_pack
-from netral_assets.checks.layout import RULES, check_file, contrast_ratio
+from netral_assets.checks.files import check_file
+from netral_assets.checks.layout import RULES, contrast_ratio
 from netral_assets.cli import cli
 
 DESIGN_TOML = """\
@@ -193,14 +194,15 @@ def test_a_figure_without_a_source_never_reaches_a_template(tmp_path, sleman):
 
 
 def test_preflight_guard_flags_a_sourceless_figure_record():
-    from types import SimpleNamespace
+    from netral_assets.checks.layout import source_line, unsourced
 
-    from netral_assets.checks.layout import _unsourced
-
-    rendered = SimpleNamespace(sources=[{"id": "x", "body": "KASN", "as_of": "2023-11-15", "source_title": None}])
-    page = SimpleNamespace(_page_box=SimpleNamespace(children=[]))
-    (finding,) = _unsourced(rendered, page)
-    assert finding.rule == "unsourced" and finding.element == "x"
+    record = {"id": "x", "body": "KASN", "as_of": "2023-11-15", "source_title": None}
+    (finding,) = unsourced([record], source_line(record))  # printed with its line, yet without a source
+    assert finding.rule == "unsourced" and finding.element == "x" and "tanpa sumber" in finding.message
+    sourced = {**record, "source_title": "Laporan KASN"}
+    assert unsourced([sourced], f"… {source_line(sourced)} …") == []
+    (missing,) = unsourced([sourced], "")
+    assert missing.rule == "unsourced" and source_line(sourced) in missing.message
 
 
 @pytest.mark.parametrize(
