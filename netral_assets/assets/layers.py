@@ -273,7 +273,9 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
         # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
         # layer is shifted by the difference of the two MediaBox origins.
         form = pdf.copy_foreign(top_page.as_form_xobject())
-        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Agency")
+        # A fixed name (pikepdf's `prefix` adds a random suffix): the same inputs give the same bytes.
+        name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/NetralAgencyLayer"),
+                                 replace_existing=False)
         dx = float(page.mediabox[0]) - float(top_page.mediabox[0])
         dy = float(page.mediabox[1]) - float(top_page.mediabox[1])
         page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
@@ -281,7 +283,8 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
         if title:
             pdf.docinfo["/Title"] = title
         out = io.BytesIO()
-        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 deterministic_id=True)
     return Composed(out.getvalue(), *_merge(body, layer))
 
 
