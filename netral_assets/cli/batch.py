@@ -9,7 +9,7 @@ import click
 
 from ..errors import NetralError
 from ..kit.plan import KIT_PARTS
-from ..model.formatting import format_number
+from ..model.formatting import format_fixed, format_number
 from .options import fail_cleanly, load_inputs, pack_options
 
 SHOWN_ERRORS = 20  # errors printed at the end; manifest.json has all of them
@@ -24,11 +24,6 @@ def _duration(seconds: float) -> str:
         return f"{minutes} mnt {seconds:02d} dtk"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} jam {minutes:02d} mnt"
-
-
-def _rate(value: float) -> str:
-    """A rate in Indonesian with two decimals at most: 1,25."""
-    return format_number(round(value, 2))
 
 
 class _Report:
@@ -50,7 +45,7 @@ class _Report:
         for error in result.errors:
             where = f" · {error['file']}" if error.get("file") else ""
             self._line(f"GALAT {result.agency['name']}{where}: {error['message']}")
-        rates = f"{_rate(done / elapsed)} instansi/dtk · {_rate(self.rendered / elapsed)} berkas/dtk"
+        rates = f"{format_fixed(done / elapsed, 2)} instansi/dtk · {format_fixed(self.rendered / elapsed)} berkas/dtk"
         if self.tty:
             self.bar.update(1, f"{rates} · {result.agency['short_name'][:40]}")
             if done == total:

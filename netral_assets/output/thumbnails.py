@@ -31,14 +31,14 @@ def first_page(pdf: bytes, box: tuple[int, int]):
         document.close()
 
 
-def thumbnail(data: bytes | None, ext: str, box: tuple[int, int], *, image=None,
-              background=CHECKERBOARD) -> tuple[bytes, str] | None:
+def thumbnail(data: bytes | None, ext: str, box: tuple[int, int], *, image=None, background=CHECKERBOARD,
+              quality: int | None = None, optimize: bool = False) -> tuple[bytes, str] | None:
     """A picture of a file no larger than `box` (width, height) -> (bytes, media type); None for a
     format with no picture here (SVG).
 
     `image` is the picture the file was encoded from, when at hand (nothing is decoded then; it is
     never changed). `background`: CHECKERBOARD, an RGB colour, or None to keep transparency (a PNG
-    then); an opaque thumbnail is a JPEG."""
+    then); an opaque thumbnail is a JPEG. `quality` and `optimize` go to `writers.encode_image`."""
     from PIL import Image
 
     ext = ext.lower()
@@ -70,8 +70,8 @@ def thumbnail(data: bytes | None, ext: str, box: tuple[int, int], *, image=None,
     # reducing_gap: shrink by whole factors first (fast), then resample the last step properly.
     image.thumbnail(box, Image.Resampling.LANCZOS, reducing_gap=2.0)
     if alpha:
-        return encode_image(image.convert("RGBA"), ".png"), "image/png"
-    return encode_image(image.convert("RGB"), ".jpg"), "image/jpeg"
+        return encode_image(image.convert("RGBA"), ".png", optimize=optimize), "image/png"
+    return encode_image(image.convert("RGB"), ".jpg", quality=quality, optimize=optimize), "image/jpeg"
 
 
 def _checkerboard(size: tuple[int, int], tile: int):

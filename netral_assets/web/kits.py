@@ -35,6 +35,7 @@ PART_TITLES = {"twibbon": "Bingkai twibbon", "logo": "Logo dan lockup", "poster"
 FORMAT_TITLES = {"square": "Persegi 1080×1080", "feed": "Feed 1080×1350", "story": "Story 1080×1920",
                  "a4": "A4 cetak", "a3": "A3 cetak", "a4-landscape": "A4 mendatar"}
 THUMB_WIDTH = 240
+THUMB_QUALITY = 82
 JOB_TTL_SECONDS = 15 * 60
 MAX_JOBS = 12  # finished ZIPs are kept in memory until downloaded or expired
 MAX_RUNNING = 2
@@ -177,7 +178,8 @@ def thumbnail(asset: Asset) -> tuple[bytes, str] | None:
         return asset.data, "image/svg+xml"
     if suffix not in RASTER_EXTENSIONS:
         return None
-    return make_thumbnail(asset.data, suffix, (THUMB_WIDTH, THUMB_WIDTH * 2), background=None)
+    return make_thumbnail(asset.data, suffix, (THUMB_WIDTH, THUMB_WIDTH * 2), background=None,
+                          quality=THUMB_QUALITY)
 
 
 @dataclass
