@@ -19,9 +19,11 @@ import pytest
 from PIL import ExifTags, Image, ImageChops, ImageDraw
 
 from netral_assets.assets.twibbon import frame_image
-from netral_assets.kit.core import KitOptions, plan_kit
+from netral_assets.kit.plan import KitOptions, plan_kit
 from netral_assets.model.designs import load_design
-from netral_assets.photo.framing import LIMITS, Frame, Placement, frame_photo
+from netral_assets.photo.decode import LIMITS
+from netral_assets.photo.frame import Frame, frame_photo
+from netral_assets.photo.placement import Placement
 from netral_assets.web import create_app
 from netral_assets.web.security import CSP
 from netral_assets.web.server import background_server

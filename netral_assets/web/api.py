@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from ..assets import agency_logo
 from ..assets.twibbon import check_design
 from ..errors import NetralError
-from ..kit.core import caption_text
+from ..kit.manifest import caption_text
 from ..model.agencies import MAX_NAME_LENGTH, custom_agency
 from ..model.designs import KINDS, list_designs
 from ..photo.frame import OUTPUT_SUFFIXES, encode_framed, frame_photo
