@@ -9,7 +9,7 @@ from .assets.leaflet import build_leaflet
 from .assets.poster import build_poster
 from .assets.twibbon import build_twibbon, frame_image
 from .errors import NetralError
-from .kit.core import build_kit_assets, write_kit
+from .kit.build import KitResult, build_kit_assets, write_kit
 from .model.agencies import Agency, custom_agency, load_registry
 from .model.designs import list_designs, load_design
 from .model.pack import load_pack
@@ -17,6 +17,7 @@ from .model.pack import load_pack
 __all__ = [
     "Agency",
     "Asset",
+    "KitResult",
     "NetralError",
     "__version__",
     "build_kit_assets",

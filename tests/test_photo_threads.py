@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFile
 
 from netral_assets.assets.twibbon import load_frame
 from netral_assets.errors import NetralError
-from netral_assets.photo.framing import frame_photo
+from netral_assets.photo.frame import frame_photo
 
 ROUNDS = 240
 THREADS = 8

@@ -86,7 +86,7 @@ def test_story_keeps_text_out_of_the_app_zones(pack, batu, longest):
     """Instagram and WhatsApp draw their own UI over the top and bottom 250 px of a story."""
     from weasyprint.formatting_structure.boxes import TextBox
 
-    from netral_assets.checks.layout import _children
+    from netral_assets.checks.boxes import children, page_box
     from netral_assets.model.designs import load_design
     from netral_assets.render.document import render_design
 
@@ -98,10 +98,10 @@ def test_story_keeps_text_out_of_the_app_zones(pack, batu, longest):
             def walk(box, texts=texts):
                 if isinstance(box, TextBox) and box.text.strip():
                     texts.append((box.position_y, box.position_y + box.height, box.text))
-                for child in _children(box):
+                for child in children(box):
                     walk(child)
 
-            walk(rendered.document.pages[0]._page_box)
+            walk(page_box(rendered.document.pages[0]))
             assert texts
             for top, bottom, text in texts:
                 assert top >= 250 and bottom <= 1920 - 250, (name, text, top, bottom)

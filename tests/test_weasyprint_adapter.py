@@ -129,6 +129,7 @@ INTERNALS = {
     r"\bgenerate_rdf_metadata\b": {"output/pdf_finish.py"},
     r"weasyprint\.pdf\.metadata\b": {"output/pdf_finish.py"},
     r"\b_to_bytes\b": {"output/pdf_finish.py"},
+    r"\b_folder\b": {"checks/boxes.py"},
 }
 
 

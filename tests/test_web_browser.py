@@ -13,7 +13,8 @@ from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageStat
 
 from netral_assets.assets.twibbon import frame_image
 from netral_assets.model.designs import load_design
-from netral_assets.photo.framing import Frame, Placement, frame_photo
+from netral_assets.photo.frame import Frame, frame_photo
+from netral_assets.photo.placement import Placement
 from netral_assets.web import create_app
 from netral_assets.web.server import background_server
 
@@ -62,7 +63,7 @@ def phone(browser, server, page_errors):
     assert page_errors == [], page_errors
 
 
-def test_photo(path: Path, size=(1200, 900), orientation=6) -> bytes:
+def make_photo(path: Path, size=(1200, 900), orientation=6) -> bytes:
     """An asymmetric test photo stored sideways (EXIF orientation 6), as phones save portraits."""
     w, h = size
     image = Image.linear_gradient("L").resize(size).convert("RGB")
@@ -80,7 +81,6 @@ def test_photo(path: Path, size=(1200, 900), orientation=6) -> bytes:
     return path.read_bytes()
 
 
-test_photo.__test__ = False  # a helper, not a test
 
 
 def choose_agency(page, term="sleman"):
@@ -133,7 +133,7 @@ def test_framing_flow_on_a_phone_matches_frame_photo(phone, pack, sleman, tmp_pa
     assert "tidak pernah meninggalkan perangkat" in page.inner_text(".privacy")
     choose_agency(page)
     assert page.url.endswith("/t/kabupaten-sleman")
-    photo = test_photo(tmp_path / "foto.jpg")
+    photo = make_photo(tmp_path / "foto.jpg")
     page.set_input_files("#photo", str(tmp_path / "foto.jpg"))
     page.locator("#studio[data-photo=ready]").wait_for()
     set_placement(page, 1.3, (0.08, -0.05), 12)
@@ -160,7 +160,7 @@ def test_story_with_a_huge_photo_is_downscaled_in_the_browser_and_still_matches(
     page.check("input[name=format][value=story]", force=True)
     page.locator("#studio[data-frame=ready]").wait_for()
     assert page.evaluate("document.querySelector('#canvas').height") == 1920
-    photo = test_photo(tmp_path / "besar.jpg", size=(6000, 4500), orientation=8)  # 27 MP
+    photo = make_photo(tmp_path / "besar.jpg", size=(6000, 4500), orientation=8)  # 27 MP
     page.set_input_files("#photo", str(tmp_path / "besar.jpg"))
     page.locator("#studio[data-photo=ready]").wait_for()
     assert "diperkecil" in page.inner_text("#download-status")
@@ -175,7 +175,7 @@ def _open_with_photo(page, tmp_path):
     """The Sleman framing page with a test photo loaded."""
     page.goto("/t/kabupaten-sleman")
     page.locator("#studio[data-frame=ready]").wait_for()
-    test_photo(tmp_path / "foto.jpg")
+    make_photo(tmp_path / "foto.jpg")
     page.set_input_files("#photo", str(tmp_path / "foto.jpg"))
     page.locator("#studio[data-photo=ready]").wait_for()
 
@@ -222,7 +222,7 @@ def test_in_app_browser_offers_long_press_instead_of_a_download(browser, server,
     page.goto("/t/kabupaten-sleman")
     assert page.locator("#inapp-note").is_visible()
     page.locator("#studio[data-frame=ready]").wait_for()
-    test_photo(tmp_path / "foto.jpg")
+    make_photo(tmp_path / "foto.jpg")
     page.set_input_files("#photo", str(tmp_path / "foto.jpg"))
     page.locator("#studio[data-photo=ready]").wait_for()
     page.click("#download-jpg")

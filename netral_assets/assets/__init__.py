@@ -6,9 +6,3 @@ layered designs from a cached body and the agency's layer; `agency_logo` checks 
 """
 
 from . import leaflet, logo, poster, twibbon  # noqa: F401 (each registers its builder)
-from .asset import Asset, Request, register
-
-
-@register("leaflet")  # TODO(move into leaflet.py once its split lands)
-def _build_leaflet(request: Request) -> Asset:
-    return leaflet.build_leaflet(request.pack, request.agency, request.design)

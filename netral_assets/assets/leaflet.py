@@ -17,8 +17,7 @@ This module is the builder: the template's context (contact details checked here
 from __future__ import annotations
 
 import re
-from functools import cache, partial
-from pathlib import Path
+from functools import partial
 
 from .._version import __version__
 from ..checks.pages import check_qr_codes
@@ -28,10 +27,10 @@ from ..model.designs import Design, load_design
 from ..model.pack import Pack
 from ..model.units import BLEED_MM, PT_PER_MM
 from ..output.pdf_finish import SLUG_MM, write_leaflet_pdf
-from ..render.fonts import font_file
+from ..render.fonts import baseline_in_line, font_file
 from ..render.qr import leaflet_qr
 from ..render.splice import clear_cache, lay_out_leaflet
-from .asset import Asset
+from .asset import Asset, Request, register
 
 __all__ = ["build_leaflet", "clear_cache", "contact_details", "leaflet_alt", "leaflet_context"]
 
@@ -64,27 +63,6 @@ def contact_details(agency: Agency, overrides: dict | None = None) -> dict[str, 
         if key == "website" and " " in value:
             raise NetralError(f"Alamat laman '{value}' tidak boleh berisi spasi. Contoh: batukota.go.id")
     return {k: details[k] for k in CONTACT_FIELDS if details.get(k)}
-
-
-@cache
-def baseline_in_line(font: Path) -> float:
-    """Where the baseline falls in a line box of `line-height: 1`, as a fraction of the font size, for
-    text set in `font` (the chart macro places its labels by their baselines with it).
-
-    The line's leading is shared half above and half below the glyphs' ascent and descent, which are
-    the font's as HarfBuzz reads them for Pango: OS/2 typographic metrics when the font asks for them
-    (USE_TYPO_METRICS), otherwise hhea's.
-    """
-    from fontTools.ttLib import TTFont
-
-    with TTFont(font, lazy=True) as f:
-        os2, hhea = f["OS/2"], f["hhea"]
-        if os2.fsSelection & (1 << 7) or not (hhea.ascent or hhea.descent):
-            ascent, descent = os2.sTypoAscender, -os2.sTypoDescender
-        else:
-            ascent, descent = hhea.ascent, -hhea.descent
-        em = f["head"].unitsPerEm
-    return (1 + (ascent - descent) / em) / 2
 
 
 def _baselines(pack: Pack):
@@ -167,3 +145,8 @@ def build_leaflet(
         sources=rendered.sources,
         findings=rendered.findings,
     )
+
+
+@register("leaflet")
+def _build(request: Request) -> Asset:
+    return build_leaflet(request.pack, request.agency, request.design)

@@ -16,7 +16,7 @@ from ..model.agencies import Agency
 from ..model.designs import Design, Window, default_design, load_design
 from ..model.pack import Pack
 from ..output.writers import encode_image, rasterize
-from ..photo.framing import Frame
+from ..photo.frame import Frame
 from ..render.document import render_design
 from .asset import Asset, Request, register
 from .layers import compose_raster, is_layered

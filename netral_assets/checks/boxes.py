@@ -3,7 +3,8 @@ the leaflet splice) rebuilt.
 
 Every access to WeasyPrint's private layout internals goes through this module and nowhere else: the
 page's box tree (`Page._page_box`), the box behind an absolute placeholder (`AbsolutePlaceholder._box`),
-and building an `AbsolutePlaceholder` or a `weasyprint.document.Page` by hand. The rest of the package
+building an `AbsolutePlaceholder` or a `weasyprint.document.Page` by hand, and the temporary font
+folder of a `FontConfiguration` (`_folder`). The rest of the package
 reads boxes through these functions and the boxes' own attributes (`children`, `element`, `style`,
 `position_x`, `margin_width()`…), never their private ones.
 
@@ -15,6 +16,7 @@ falls back to the whole layout) asks `tested_weasyprint()` first.
 
 from __future__ import annotations
 
+import shutil
 from functools import cache
 
 # Major versions of WeasyPrint this adapter is tested with (pyproject: weasyprint>=70,<71). Raise it on
@@ -133,3 +135,11 @@ def new_page(root):
     from weasyprint.document import Page
 
     return Page(root)
+
+
+def remove_font_folder(config) -> None:
+    """Delete the temporary folder a WeasyPrint `FontConfiguration` copies @font-face files into (only
+    its `__del__` removes it, and the renderer's one configuration lives as long as the process)."""
+    folder = getattr(config, "_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)

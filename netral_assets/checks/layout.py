@@ -14,8 +14,6 @@ import logging
 
 from . import RULES, Finding, boxes, source_line
 from .boxes import border_rect, children, element_attr, margin_rect, region_name
-from .boxes import children as _children  # noqa: F401 (tests/test_posters.py imports it from here)
-from .files import FileReport, check_file  # noqa: F401 (cli/check.py imports check_file from here)
 from .qr import PRINT_QR_DPI, PdfCodes, decoder_available
 
 __all__ = ["RULES", "Finding", "check_document", "contrast_ratio", "relative_luminance", "source_line", "unsourced"]

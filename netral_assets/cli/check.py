@@ -38,7 +38,7 @@ def check(files, brand_dir, as_json):
     """
     from pathlib import Path
 
-    from ..checks.layout import check_file
+    from ..checks.files import check_file
     from ..model.pack import load_pack
 
     pack = load_pack(brand_dir)

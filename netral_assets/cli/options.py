@@ -62,7 +62,7 @@ def load_inputs(brand_dir, agencies_csv, agency_query=None):
 
 
 def write_asset(asset, out: Path, force: bool = False) -> None:
-    from ..kit.core import write_atomic
+    from ..files import write_atomic
 
     if asset.findings and not force:
         problems = "; ".join(str(f) for f in asset.findings)

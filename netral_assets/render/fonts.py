@@ -4,20 +4,14 @@ the file closest to a weight (for text fitting and outlined logo text)."""
 from __future__ import annotations
 
 import atexit
-import shutil
 from functools import cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
+from ..checks.boxes import remove_font_folder
 from ..errors import NetralError
 from ..model.pack import Pack
-
-
-def _remove_font_folder(config) -> None:
-    folder = getattr(config, "_folder", None)
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @cache
@@ -31,8 +25,8 @@ def font_config():
     # WeasyPrint copies @font-face files into a temporary folder that only its __del__ removes, and a
     # cached object outlives that; remove it at exit (atexit in a normal process, multiprocessing's
     # finalizers in a worker, which skips atexit).
-    atexit.register(_remove_font_folder, config)
-    util.Finalize(None, _remove_font_folder, args=(config,), exitpriority=1)
+    atexit.register(remove_font_folder, config)
+    util.Finalize(None, remove_font_folder, args=(config,), exitpriority=1)
     return config
 
 
@@ -70,3 +64,22 @@ def fonts_css(pack: Pack) -> str:
             f"src: url('{path.as_uri()}'); }}"
         )
     return "\n".join(rules)
+
+
+@cache
+def baseline_in_line(font: Path) -> float:
+    """Where the baseline falls in a line box of `line-height: 1`, as a fraction of the font size, for
+    text set in `font` (the chart macro places its labels by their baselines with it).
+
+    The line's leading is shared half above and half below the glyphs' ascent and descent, which are
+    the font's as HarfBuzz reads them for Pango: OS/2 typographic metrics when the font asks for them
+    (USE_TYPO_METRICS), otherwise hhea's.
+    """
+    with TTFont(font, lazy=True) as f:
+        os2, hhea = f["OS/2"], f["hhea"]
+        if os2.fsSelection & (1 << 7) or not (hhea.ascent or hhea.descent):
+            ascent, descent = os2.sTypoAscender, -os2.sTypoDescender
+        else:
+            ascent, descent = hhea.ascent, -hhea.descent
+        em = f["head"].unitsPerEm
+    return (1 + (ascent - descent) / em) / 2

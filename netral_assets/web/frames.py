@@ -28,7 +28,7 @@ from ..model.designs import Design
 from ..model.pack import Pack
 from ..output.thumbnails import thumbnail
 from ..output.writers import encode_image
-from ..photo.framing import Frame
+from ..photo.frame import Frame
 
 # Frames are ~100–400 KB of PNG each; this many bytes keeps a few hundred agencies' frames warm.
 PNG_CACHE_BYTES = 96 * 1024 * 1024
