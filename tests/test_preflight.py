@@ -149,7 +149,7 @@ def test_findings_name_the_element_and_the_fix(broken_pack, sleman):
     assert "#A0A8B8" in contrast.message and "#FFFFFF" in contrast.message and "WCAG AA" in contrast.message
     unsourced = build_poster(broken_pack, sleman, "uji-unsourced", "square", ".png").findings[0]
     assert unsourced.element == "kasn-2023-terbukti"
-    assert "Sumber: KASN, 15 November 2023" in unsourced.message
+    assert "Sumber: KASN, 22 November 2023" in unsourced.message
     qr = build_poster(broken_pack, sleman, "uji-qr", "square", ".png").findings[0]
     assert "https://www.lapor.go.id" in qr.message
 

@@ -15,7 +15,8 @@ def test_every_figure_has_a_source_and_percentages_are_computed(pack):
     terbukti = stats.get("kasn-2023-terbukti")
     assert terbukti.text == "88"
     assert stats.percent_text(terbukti) == "43,8%"
-    assert terbukti.source_line == "Sumber: KASN, 15 November 2023"
+    assert terbukti.source_line == "Sumber: KASN, 22 November 2023"  # the publication, not the cut-off
+    assert terbukti.as_of == dt.date(2023, 11, 15)
 
 
 def test_check_catches_the_seed_percentage_that_does_not_add_up(pack):

@@ -19,9 +19,19 @@ from .layers import compose_pdf, compose_raster, is_layered
 
 def poster_alt(pack: Pack, agency: Agency, design: Design, sources: list[dict]) -> str:
     template = design.meta.get("alt", "Poster {campaign} dari {agency}.")
-    figures = "; ".join(
-        f"{s['label']} {s['period']}: {format_number(s['value'])}" for s in sources
-    )
+    stats = pack.statistics
+    shown = [stats.get(s["id"]) for s in sources]
+    bases = {f.of for f in shown if f.of}
+    parts = []
+    for f in shown:
+        if f.id in bases:  # said with the figure it is the base of: "183 dari 403 (45,4%)"
+            continue
+        base = stats.base(f)
+        value = format_number(f.value)
+        if base is not None and stats.percent_text(f):
+            value = f"{value} dari {format_number(base.value)} ({stats.percent_text(f)})"
+        parts.append(f"{f.label} {f.period}: {value}")
+    figures = "; ".join(parts)
     text = template.format(campaign=pack.name, agency=agency.name, slogan=pack.slogan)
     return f"{text} Angka: {figures}." if figures else text
 

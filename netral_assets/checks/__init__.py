@@ -30,5 +30,7 @@ class Finding:
 
 
 def source_line(figure: dict) -> str:
-    """The line printed under a figure, rebuilt from its manifest record ('Sumber: KASN, 15 November 2023')."""
-    return f"Sumber: {figure['body']}, {format_date_id(dt.date.fromisoformat(figure['as_of']))}"
+    """The line printed under a figure, rebuilt from its manifest record ('Sumber: KASN, 22 November 2023');
+    records written before `published` was recorded carry only `as_of`."""
+    date = figure.get("published") or figure["as_of"]
+    return f"Sumber: {figure['body']}, {format_date_id(dt.date.fromisoformat(date))}"

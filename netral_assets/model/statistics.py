@@ -46,9 +46,15 @@ class Figure:
         return format_number(self.value)
 
     @property
+    def published(self) -> dt.date:
+        """The date the source published the figure (its `date`), else the data's own date (`as_of`)."""
+        return self.source.date if self.source and self.source.date else self.as_of
+
+    @property
     def source_line(self) -> str:
-        """'Sumber: KASN, 15 November 2023' — printed under every figure."""
-        return f"Sumber: {self.body}, {format_date_id(self.as_of)}"
+        """'Sumber: KASN, 22 November 2023' — printed under every figure: who counted, and when the
+        source published it (a cut-off before that, "s.d. 15 Nov", belongs in the period)."""
+        return f"Sumber: {self.body}, {format_date_id(self.published)}"
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +63,7 @@ class Figure:
             "value": self.value,
             "period": self.period,
             "as_of": self.as_of.isoformat(),
+            "published": self.published.isoformat(),
             "body": self.body,
             "source_title": self.source.title if self.source else None,
             "source_url": self.source.url if self.source else None,
