@@ -11,7 +11,7 @@ NAME = "netral_assets"
 
 # The pipeline, bottom to top: a module may import its own floor and the floors below it, never above.
 FLOORS = [
-    {"_version", "errors", "resources", "files", "caching"},  # plumbing
+    {"_version", "errors", "resources", "files", "caching", "defaults"},  # plumbing
     {"model"},  # pack, agencies, statistics, designs, units, formatting
     {"checks"},  # layout checks (called by every render) and checks of finished files
     {"render"},  # design + context -> laid-out document

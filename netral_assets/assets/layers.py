@@ -24,27 +24,23 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import zlib
 from dataclasses import dataclass, field, replace
 
 from ..caching import Kept
+from ..defaults import AGENCY_LAYERS_KEPT, LAYER_CACHE_BYTES, LAYER_PACKED_BYTES, LAYER_PIXEL_BYTES
 from ..model.agencies import Agency
 from ..model.designs import Design
 from ..model.pack import Pack
 from ..output.writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
 from ..render.document import design_html, lay_out
 
-# Cached bodies of one process. Every body is kept as PDF (the uncompressed raster PDF,
-# ~70–400 KB, or the final print PDF, ~30 KB): a whole kit's posters and twibbons take a few MB.
-# Raster bodies also keep their pixels while PIXEL_BYTES allows (first come, first kept: a feed
-# poster is 4.4 MB): drawing the PDF again costs ~10–20 ms, copying the pixels a fraction of one.
-# Beyond it, drawn pixels are kept zlib-packed (PACKED_BYTES). Batch workers lower the raw tier
+# Cached bodies of one process: sizes in defaults.py (LAYER_*); batch workers lower the raw-pixel tier
 # (limit_pixels) to keep the pool's memory flat.
-CACHE_BYTES = int(os.environ.get("NETRAL_LAYER_CACHE_MB", "32")) * 1024 * 1024
-PIXEL_BYTES = int(os.environ.get("NETRAL_LAYER_PIXELS_MB", "96")) * 1024 * 1024
-PACKED_BYTES = 16 * 1024 * 1024  # pixels beyond PIXEL_BYTES, zlib-packed (a poster's are ~200 KB)
+CACHE_BYTES = LAYER_CACHE_BYTES
+PIXEL_BYTES = LAYER_PIXEL_BYTES
+PACKED_BYTES = LAYER_PACKED_BYTES
 
 
 def is_layered(design: Design) -> bool:
@@ -175,7 +171,7 @@ class Layer:
 
 # The agency layers of the agency being made: with `agency_template` every poster design of a kit
 # shares one layer per output family (raster, story, A4, A3), so a handful are kept.
-_layers = Kept(8)
+_layers = Kept(AGENCY_LAYERS_KEPT)
 
 
 def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,

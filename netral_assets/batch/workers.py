@@ -40,22 +40,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..defaults import MAX_ATTEMPTS, WORKER_AGENCIES, WORKER_PIXEL_MB
 from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.pack import Pack, load_pack
 from .options import STATE_DIR, AgencyResult, BatchOptions, agency_folder
 
-# Pixels of layered designs' bodies a worker keeps raw (assets/layers.py): the first bodies a kit draws
-# (the twibbons and some posters); the others are kept zlib-packed and unpacked each time (~3 ms).
-WORKER_PIXEL_MB = 20
-# A worker process that dies (out of memory, a crash in a C library) is replaced and the agencies it
-# had in flight are retried, each at most this many times in all (`run_kits`).
-MAX_ATTEMPTS = 2
-# A worker's memory creeps up below Python (the text and font libraries' caches: ~15 MB a worker over
-# 257 kits, measured), so a worker is replaced after this many agencies: memory stays flat whatever
-# the number of agencies. A replacement costs its lane ~0.4 s (its first kit draws the bodies' pixels
-# and lays out the leaflets' bodies again); the other lanes keep working meanwhile.
-WORKER_AGENCIES = 100
 DIED = "Proses pekerja berhenti mendadak (kehabisan memori?) saat membuat kit ini; jalankan ulang untuk mencoba lagi."
 
 # An agency's task: (pack, out, options, agency, previous ZIP record) -> its result, in a worker.

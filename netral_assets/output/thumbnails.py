@@ -71,7 +71,7 @@ def thumbnail(data: bytes | None, ext: str, box: tuple[int, int], *, image=None,
     image.thumbnail(box, Image.Resampling.LANCZOS, reducing_gap=2.0)
     if alpha:
         return encode_image(image.convert("RGBA"), ".png", optimize=optimize), "image/png"
-    return encode_image(image.convert("RGB"), ".jpg", quality=quality, optimize=optimize), "image/jpeg"
+    return encode_image(image.convert("RGB"), ".jpg", quality=quality, optimize=optimize, photo=True), "image/jpeg"
 
 
 def _checkerboard(size: tuple[int, int], tile: int):

@@ -25,6 +25,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from ..caching import Kept
+from ..defaults import ICC_TRANSFORMS_KEPT, PHOTO_MAX_BYTES, PHOTO_MAX_JPEG_PIXELS, PHOTO_MAX_PIXELS
 from ..errors import NetralError
 from ..model.formatting import format_megabytes, format_megapixels
 
@@ -33,12 +34,9 @@ from ..model.formatting import format_megabytes, format_megapixels
 class Limits:
     """What a photo may cost before it is refused."""
 
-    max_bytes: int = 40 * 1024 * 1024
-    # Checked from the header, before any pixel is decoded.
-    max_pixels: int = 50_000_000
-    # JPEGs decode at 1/2 to 1/8 scale, so a 108 MP phone photo costs less than a 50 MP PNG; its
-    # decoded pixels are still held to max_pixels. (Pillow itself refuses anything above 179 MP.)
-    max_jpeg_pixels: int = 150_000_000
+    max_bytes: int = PHOTO_MAX_BYTES
+    max_pixels: int = PHOTO_MAX_PIXELS  # checked from the header, before any pixel is decoded
+    max_jpeg_pixels: int = PHOTO_MAX_JPEG_PIXELS  # JPEGs decode at reduced scale (defaults.py)
 
 
 LIMITS = Limits()
@@ -48,10 +46,6 @@ PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")  #
 PHOTO_SUFFIXES = frozenset(
     [".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".hif", ".avif"]
 )
-# Transforms from embedded ICC profiles to sRGB kept at once. The key is a digest of the profile
-# (which comes from strangers' uploads), so what is kept stays bounded whatever arrives; a phone's
-# photos share one profile, and a handful of phones covers nearly everyone.
-ICC_TRANSFORMS_KEPT = 32
 
 
 class Truncated(Exception):

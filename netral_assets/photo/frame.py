@@ -193,4 +193,4 @@ def encode_framed(image: Image.Image, ext: str) -> bytes:
     clean.info = {}
     # JPEG: baseline at the writers' quality, Huffman tables fitted to the picture (optimize); a profile
     # photo is re-encoded by the platform it is uploaded to, so nothing slower is worth it.
-    return encode_image(clean, ext, optimize=ext in (".jpg", ".jpeg"))
+    return encode_image(clean, ext, optimize=ext in (".jpg", ".jpeg"), photo=True)

@@ -14,14 +14,12 @@ from pathlib import Path
 import uharfbuzz as hb
 
 from ..caching import Kept
+from ..defaults import WORDS_KEPT
 from ..errors import NetralError
 from ..model.designs import Box
 
 # Pango and HarfBuzz agree on advances, but hinting and rounding differ by a hair: keep a margin.
 WIDTH_SAFETY = 0.97
-# Word widths kept per font, least recently used dropped first: every agency name in the registry
-# (about 600 names, a few thousand distinct words) stays, while the names people type cannot grow it.
-WORDS_KEPT = 8192
 
 
 @dataclass(frozen=True)

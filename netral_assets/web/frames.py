@@ -23,6 +23,7 @@ from PIL import Image
 from ..assets.poster import build_poster
 from ..assets.twibbon import frame_image, load_frame
 from ..caching import SingleFlight
+from ..defaults import DECODED_FRAMES, FRAME_PNG_CACHE_BYTES
 from ..model.agencies import Agency, custom_agency
 from ..model.designs import Design
 from ..model.pack import Pack
@@ -30,10 +31,9 @@ from ..output.thumbnails import thumbnail
 from ..output.writers import encode_image
 from ..photo.frame import Frame
 
-# Frames are ~100–400 KB of PNG each; this many bytes keeps a few hundred agencies' frames warm.
-PNG_CACHE_BYTES = 96 * 1024 * 1024
-# Decoded frames (RGBA plus the composition layers) cost ~15 MB each at story size: keep only a few.
-DECODED_FRAMES = 6
+# Frames are ~100–400 KB of PNG each (the cache keeps a few hundred agencies' frames warm); decoded
+# frames cost ~15 MB each at story size, so only a few are kept (sizes in defaults.py).
+PNG_CACHE_BYTES = FRAME_PNG_CACHE_BYTES
 PREVIEW_WIDTH = 360
 PREVIEW_BOX = (PREVIEW_WIDTH, PREVIEW_WIDTH * 2)
 PREVIEW_TINT = (228, 234, 244)  # the page's light tint

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..assets.asset import Asset
+from ..defaults import KIT_JOB_TTL_SECONDS, MAX_KIT_JOBS, MAX_RUNNING_KIT_JOBS
 from ..errors import NetralError
 from ..kit import plan as kit
 from ..kit.build import build
@@ -36,9 +37,9 @@ FORMAT_TITLES = {"square": "Persegi 1080×1080", "feed": "Feed 1080×1350", "sto
                  "a4": "A4 cetak", "a3": "A3 cetak", "a4-landscape": "A4 mendatar"}
 THUMB_WIDTH = 240
 THUMB_QUALITY = 82
-JOB_TTL_SECONDS = 15 * 60
-MAX_JOBS = 12  # finished ZIPs are kept in memory until downloaded or expired
-MAX_RUNNING = 2
+JOB_TTL_SECONDS = KIT_JOB_TTL_SECONDS
+MAX_JOBS = MAX_KIT_JOBS
+MAX_RUNNING = MAX_RUNNING_KIT_JOBS
 
 
 class KitRefused(Exception):
