@@ -10,6 +10,9 @@ from netral_assets.render.fonts import font_file
 
 
 def test_every_registry_name_fits_every_design(pack, registry):
+    from netral_assets.render.context import keep_together
+
+    keep = keep_together(pack)
     checked = 0
     for design in list_designs(pack):
         for fmt in design.formats:
@@ -18,11 +21,13 @@ def test_every_registry_name_fits_every_design(pack, registry):
                     continue
                 font = font_file(pack, box.weight)
                 for agency in registry:
-                    fit = fit_text(agency.name, font, box)
+                    fit = fit_text(agency.name, font, box, keep)
                     assert box.min_size <= fit.size <= box.max_size
                     assert len(fit.lines) <= box.max_lines
                     assert fit.size * fit.line_height * len(fit.lines) <= box.height + 0.01
-                    assert " ".join(fit.lines) == " ".join(agency.name.split())
+                    joined = "".join(line if i == 0 or fit.lines[i - 1].endswith("/") else " " + line
+                                     for i, line in enumerate(fit.lines))
+                    assert joined == " ".join(agency.name.split())
                     checked += 1
     assert checked > 600 * 5
 
@@ -66,3 +71,24 @@ def test_word_widths_kept_stay_bounded_over_many_typed_names_and_fits_do_not_cha
         assert len(kept) <= fitting.WORDS_KEPT
     assert len(kept) == fitting.WORDS_KEPT
     assert [fit_text(name, font, box) for name in names] == before
+
+
+def test_names_break_at_phrase_boundaries_and_after_slashes(pack):
+    # "Kementerian Pendayagunaan / Aparatur Negara dan Reformasi Birokrasi", never "… Aparatur / Negara …"
+    from netral_assets.render.context import keep_together
+
+    font = font_file(pack, 800)
+    box = Box(width=900, height=120, max_size=60, min_size=20, max_lines=2)
+    keep = keep_together(pack)
+    name = "Kementerian Pendayagunaan Aparatur Negara dan Reformasi Birokrasi"
+    assert fit_text(name, font, box).lines[0].endswith("Aparatur")  # without the phrase list
+    assert fit_text(name, font, box, keep).lines == ("Kementerian Pendayagunaan",
+                                                     "Aparatur Negara dan Reformasi Birokrasi")
+    slash = fit_text("Kementerian Kependudukan dan Pembangunan Keluarga/Badan Kependudukan dan Keluarga "
+                     "Berencana Nasional", font, box, keep)
+    assert slash.lines[0].endswith("Keluarga/") and slash.lines[1].startswith("Badan")
+    one_line = fit_text("Dinas A/B", font, box, keep)
+    assert one_line.lines == ("Dinas A/B",)  # the slash glues when both parts share a line
+    # a phrase longer than a line still fits by breaking inside it
+    narrow = Box(width=260, height=200, max_size=40, min_size=20, max_lines=3)
+    assert fit_text("Aparatur Negara Republik Indonesia", font, narrow, ("Aparatur Negara Republik Indonesia",))

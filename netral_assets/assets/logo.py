@@ -25,6 +25,7 @@ from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.designs import load_design
 from ..model.pack import Pack
+from ..render.context import keep_together
 from ..render.fitting import fit_text
 from ..render.fonts import font_file
 from .asset import Asset, Request, register
@@ -94,7 +95,7 @@ def lockup_svg(pack: Pack, agency: Agency, layout: str = "horizontal") -> str:
     spec = design.meta["layout"][layout]
     colors = pack.colors
     box = design.boxes(layout)["agency"]
-    fit = fit_text(agency.name, font_file(pack, box.weight), box)
+    fit = fit_text(agency.name, font_file(pack, box.weight), box, keep_together(pack))
     parts = []
     inner, vb = _mark_inner(pack)
     m = spec["mark"]

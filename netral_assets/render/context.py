@@ -80,12 +80,17 @@ def _inline_svg(path: Path) -> Markup:
     return Markup(text[start:])
 
 
+def keep_together(pack: Pack) -> tuple[str, ...]:
+    """Phrases a fitted line never breaks inside (brand.toml `[typesetting] keep_together`)."""
+    return tuple(pack.config.get("typesetting", {}).get("keep_together", ()))
+
+
 def fit_boxes(pack: Pack, design: Design, fmt: str, texts: dict[str, str]) -> dict[str, Fit]:
     fits = {}
     for name, box in design.boxes(fmt).items():
         if name not in texts:
             continue
-        fits[name] = fit_text(texts[name], font_file(pack, box.weight), box)
+        fits[name] = fit_text(texts[name], font_file(pack, box.weight), box, keep_together(pack))
     return fits
 
 

@@ -60,15 +60,18 @@ def _measurer(path: Path) -> _Measurer:
     return _Measurer(path)
 
 
-def _balanced_breaks(widths: list[float], space: float, lines: int) -> tuple[float, list[int]]:
-    """Split words into exactly `lines` lines minimising the widest one; returns (width, cut indexes)."""
+def _balanced_breaks(widths: list[float], gaps: list[float], lines: int) -> tuple[float, list[int]]:
+    """Split words into exactly `lines` lines minimising the widest one; `gaps[i]` is the space before
+    word i (0 after a slash). Returns (width, cut indexes)."""
     n = len(widths)
-    prefix = [0.0]
+    prefix, gap = [0.0], [0.0, 0.0]
     for w in widths:
         prefix.append(prefix[-1] + w)
+    for g in gaps[1:]:
+        gap.append(gap[-1] + g)
 
-    def span(i: int, j: int) -> float:  # words i..j-1 on one line
-        return prefix[j] - prefix[i] + space * (j - i - 1)
+    def span(i: int, j: int) -> float:  # words i..j-1 on one line, with the gaps between them
+        return prefix[j] - prefix[i] + gap[j] - gap[i + 1]
 
     # best[k][j]: minimal widest line placing the first j words on k lines
     inf = float("inf")
@@ -89,20 +92,70 @@ def _balanced_breaks(widths: list[float], space: float, lines: int) -> tuple[flo
     return best[lines][n], sorted(cuts)
 
 
-def fit_text(text: str, font: Path, box: Box) -> Fit:
-    """The largest size (≥ box.min_size) at which `text` fits the box, with balanced lines."""
+def _tokens(words: list[str], keep: tuple[str, ...]) -> list[str]:
+    """Words, with each phrase of `keep` that occurs ("Aparatur Negara", "Hak Asasi Manusia") joined
+    into one token, so a line never breaks inside it. Matching ignores case and trailing commas."""
+    phrases = sorted((p.split() for p in keep if p.strip()), key=len, reverse=True)
+    tokens, i = [], 0
+    while i < len(words):
+        for phrase in phrases:
+            n = len(phrase)
+            if n > 1 and [w.rstrip(",").casefold() for w in words[i:i + n]] == [p.casefold() for p in phrase] \
+                    and not any(w.endswith(",") for w in words[i:i + n - 1]):
+                tokens.append(" ".join(words[i:i + n]))
+                i += n
+                break
+        else:
+            tokens.append(words[i])
+            i += 1
+    return tokens
+
+
+def fit_text(text: str, font: Path, box: Box, keep: tuple[str, ...] = ()) -> Fit:
+    """The largest size (≥ box.min_size) at which `text` fits the box, with balanced lines that do not
+    break inside a phrase of `keep` (the pack's `[typesetting] keep_together`); when no size fits that
+    way, any break between words is allowed."""
     text = " ".join(text.split())
     if box.transform == "uppercase":
         text = text.upper()
     words = text.split(" ")
+    if keep:
+        tokens = _tokens(words, tuple(keep))
+        if len(tokens) < len(words):
+            try:
+                return _fit(text, tokens, font, box)
+            except NetralError:
+                pass
+    return _fit(text, words, font, box)
+
+
+def _at_slashes(words: list[str]) -> tuple[list[str], list[bool]]:
+    """Words split after each slash inside them ("Keluarga/Badan" -> "Keluarga/", "Badan"), so a line
+    may break there; the second part is glued (no space before it) when both stay on one line."""
+    parts, glued = [], []
+    for word in words:
+        pieces = word.split("/")
+        if len(pieces) > 1 and all(pieces) and "://" not in word:
+            for k, piece in enumerate(pieces):
+                parts.append(piece + ("/" if k < len(pieces) - 1 else ""))
+                glued.append(k > 0)
+        else:
+            parts.append(word)
+            glued.append(False)
+    return parts, glued
+
+
+def _fit(text: str, words: list[str], font: Path, box: Box) -> Fit:
+    words, glued = _at_slashes(words)
     m = _measurer(Path(font))
     units = [m.word(w) for w in words]
     spacing = box.letter_spacing * m.upem
     units = [u + spacing * len(w) for u, w in zip(units, words, strict=True)]
     space = m.space + spacing
+    gaps = [0.0 if g else space for g in glued]
     best: Fit | None = None
     for count in range(1, min(box.max_lines, len(words)) + 1):
-        widest, cuts = _balanced_breaks(units, space, count)
+        widest, cuts = _balanced_breaks(units, gaps, count)
         # size limited by width and by height
         by_width = box.width * WIDTH_SAFETY * m.upem / widest if widest else box.max_size
         by_height = box.height / (count * box.line_height)
@@ -113,7 +166,7 @@ def fit_text(text: str, font: Path, box: Box) -> Fit:
         if best is None or size > best.size + 0.01:
             start, lines = 0, []
             for end in cuts:
-                lines.append(" ".join(words[start:end]))
+                lines.append("".join(("" if glued[k] or k == start else " ") + words[k] for k in range(start, end)))
                 start = end
             best = Fit(size, tuple(lines), box.line_height)
     if best is None:
