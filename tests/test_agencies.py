@@ -88,3 +88,15 @@ def test_select_by_level_and_province_in_reading_order(registry):
         registry.select("kabkota", "34.04")
     with pytest.raises(NetralError, match="tidak dikenal"):
         registry.select("desa")
+
+
+def test_spellings_follow_the_official_data_and_both_forms_are_found(registry):
+    """The review asked to verify "Fakfak" and "Tanjungpinang" (the spellings the regency and the city
+    use themselves). The bundled Kemendagri data (Kepmendagri 300.2.2-2138/2025, via idn-area-data,
+    shipped unchanged under ODbL) writes "Fak Fak" and "Tanjung Pinang", so the registry keeps them;
+    a user typing either form finds the agency."""
+    for code, official, *typed in (("92.03", "Pemerintah Kabupaten Fak Fak", "Fakfak", "Fak Fak"),
+                                   ("21.72", "Pemerintah Kota Tanjung Pinang", "Tanjungpinang", "Tanjung Pinang")):
+        assert registry.find(code).name == official
+        for term in typed:
+            assert registry.search(term, 3)[0].code == code, term

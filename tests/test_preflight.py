@@ -63,12 +63,32 @@ BROKEN = {
     # treated as nested by geometry, which hid exactly this collision
     "collision-contained": (
         ".list { position: absolute; left: 60px; top: 100px; width: 900px; height: 700px; font-size: 30px; }"
-        " .src { position: absolute; left: 80px; top: 600px; width: 500px; font-size: 20px; }",
+        " .src { position: absolute; left: 80px; top: 600px; width: 500px; font-size: 22px; }",
         '<div class="list" data-box="daftar">Daftar yang memanjang</div><p class="src" data-box="sumber">Sumber</p>',
     ),
     "too-small": (
         ".box { position: absolute; left: 60px; top: 100px; font-size: 11px; }",
         '<div class="box" data-box="catatan">Catatan kaki yang terlalu kecil untuk dibaca di ponsel</div>',
+    ),
+    # 21 px is under the 22-px floor of the social formats (sources and footers)
+    "too-small-social": (
+        ".box { position: absolute; left: 60px; top: 100px; font-size: 21px; }",
+        '<p class="box" data-box="sumber">Sumber: KASN, 22 November 2023</p>',
+    ),
+    # an address breaks only after @ . or /: here the box is so narrow it breaks anywhere
+    "broken-token": (
+        ".box { position: absolute; left: 60px; top: 100px; width: 330px; font-size: 30px;"
+        " overflow-wrap: anywhere; color: #12284C; }",
+        '<p class="box" data-box="kontak">diskominfo@hulusungaiselatankab.go.id</p>',
+    ),
+    "lone-word": (
+        ".box { position: absolute; left: 60px; top: 100px; width: 900px; font-size: 60px; color: #12284C; }",
+        '<h1 class="box" data-box="title">Jangan ikut kampanye<br>calon</h1>',
+    ),
+    "lone-word-balance": (
+        ".box { position: absolute; left: 60px; top: 100px; width: 900px; font-size: 40px; color: #12284C; }",
+        '<ul class="box" style="list-style: none" data-box="points">'
+        '<li><h3 data-balance>Jangan pakai fasilitas<br>negara</h3></li></ul>',
     ),
     "contrast": (
         ".box { position: absolute; left: 60px; top: 100px; font-size: 22px; color: #A0A8B8; }",
@@ -104,14 +124,19 @@ BROKEN = {
         ".box { position: absolute; left: 60px; top: 100px; width: 900px; font-size: 40px; color: #FFFFFF; }"
         " .panel { position: absolute; left: 40px; top: 80px; width: 1000px; height: 520px; background: #12284C; }"
         " .code { position: absolute; left: 60px; top: 200px; width: 300px; } .code svg { display: block; }"
-        " .src { position: absolute; left: 400px; top: 260px; font-size: 20px; color: #E4EAF4; }",
+        " .src { position: absolute; left: 400px; top: 260px; font-size: 22px; color: #E4EAF4; }",
         '<div class="panel"><div class="box" data-box="judul">Putih di atas biru tua</div>'
+        # typeset right: a stacked headline of one word a line, an address broken after "@" only
+        '<h1 class="box" style="top: 320px; left: 400px; width: 400px" data-box="title">Netralitas<br>ASN</h1>'
+        '<p class="box" style="top: 160px; left: 400px; width: 560px; font-size: 30px" data-box="kontak">'
+        'diskominfo@<wbr>hulusungaiselatankab.go.id</p>'
         '<div class="code">{{ qr("https://www.lapor.go.id") }}</div>'
         '{% set f = stat("kasn-2023-terbukti") %}<p class="src" data-box="sumber">{{ f.text }} · {{ f.source_line }}</p>'
         "</div>",
     ),
 }
-EXPECTED = {"contrast-nested": "contrast", "contrast-gradient": "contrast", "qr-pale": "qr", "collision-contained": "collision"}
+EXPECTED = {"contrast-nested": "contrast", "contrast-gradient": "contrast", "qr-pale": "qr", "collision-contained": "collision",
+            "too-small-social": "too-small", "lone-word-balance": "lone-word"}
 
 
 @pytest.fixture(scope="module")
@@ -293,3 +318,88 @@ def test_check_command_exit_codes_and_json(written, tmp_path):
     assert [r["ok"] for r in rows] == [False, False]
     assert {f["rule"] for r in rows for f in r["findings"]} == {"format"}
     assert "Traceback" not in bad.output
+
+
+# -- the floors and the typesetting rules, by themselves -------------------------------------------------
+@pytest.mark.parametrize(
+    ("fmt", "floor"),
+    [("square", ("px", 22.0)), ("feed", ("px", 22.0)), ("story", ("px", 22.0)), ("carousel", ("px", 22.0)),
+     ("a4", ("pt", 7.0)), ("a3", ("pt", 7.0)), ("a4-landscape", ("pt", 7.0)), ("horizontal", ("px", 16.0))],
+)
+def test_too_small_floor_follows_the_format(fmt, floor):
+    from types import SimpleNamespace
+
+    from netral_assets.checks.layout import min_text
+
+    is_print = fmt.startswith("a")
+    assert min_text(SimpleNamespace(name=fmt, is_print=is_print)) == floor
+
+
+def test_social_floor_is_22_px(broken_pack, sleman):
+    (finding,) = build_poster(broken_pack, sleman, "uji-too-small-social", "square", ".png").findings
+    assert "21.0 px" in finding.message and "22 px" in finding.message and "square" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("lines", "broken"),
+    [
+        (["Laporkan lewat SP4N-", "LAPOR! sekarang"], "SP4N-LAPOR!"),
+        (["menurut PP", "94/2021 tentang disiplin"], "PP 94/2021"),
+        (["sesuai UU 7/2017 Pasal", "494 ayat (1)"], "Pasal 494"),
+        (["Pasal 9 ayat", "(2) menegaskan"], "ayat (2)"),
+        (["Sumber: KASN, 15", "November 2023"], "15 November 2023"),
+        (["Surel: diskominfo@hulusungaiselatankab.g", "o.id"], "diskominfo@hulusungaiselatankab.go.id"),
+        (["https://diskominfo.hulusungaiselatankab.go.id/layanan-", "informasi"],
+         "https://diskominfo.hulusungaiselatankab.go.id/layanan-informasi"),
+    ],
+)
+def test_broken_tokens_are_found_between_lines(lines, broken):
+    from netral_assets.checks.typesetting import broken_tokens
+
+    source = " ".join(lines).replace("- ", "-").replace("g o.", "go.").replace("- i", "-i")
+    found = broken_tokens(source, lines)
+    assert [token for _, token, _ in found] == [broken], found
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Laporkan lewat", "SP4N-LAPOR! sekarang"],  # before and after a token: fine
+        ["Surel: diskominfo@", "hulusungaiselatankab.go.id"],  # an address after "@"
+        ["https://diskominfo.hulusungaiselatankab.go.id/", "layanan-informasi"],  # after "/"
+        ["www.lapor.", "go.id"],  # after "."
+        ["UU 20/2023 Pasal 9", "ayat (2): bebas"],
+    ],
+)
+def test_breaks_at_allowed_places_are_not_findings(lines):
+    from netral_assets.checks.typesetting import broken_tokens
+
+    source = "".join(a if a.endswith(("@", "/", ".")) else a + " " for a in lines[:-1]) + lines[-1]
+    assert broken_tokens(source, lines) == []
+
+
+def test_typesetting_reads_uppercase_and_no_break_spaces():
+    """Lines are matched to the text as written, whatever text-transform did; a no-break space joins."""
+    from netral_assets.checks.typesetting import broken_tokens
+
+    assert broken_tokens("Menurut PP 94/2021 Pasal 5", ["MENURUT PP", "94/2021 PASAL 5"])
+    assert broken_tokens("Menurut PP\u00a094/2021", ["MENURUT", "PP\u00a094/2021"]) == []
+
+
+def test_balanced_names():
+    from netral_assets.checks.typesetting import balanced_region
+
+    assert [balanced_region(n) for n in ("title", "lead", "cover-title", "sub-lead", "titles", "points", None)] == [
+        True, True, True, True, False, False, False]
+
+
+def test_check_warns_of_stale_printed_figures_without_failing(written, pack):
+    """The statistik poster prints KASN figures cut off on 15 November 2023, over three years old from
+    15 November 2026: `netral check` says so from the manifest's sources, and the file stays ok."""
+    import datetime as dt
+
+    report = check_file(written / "poster-statistik-a4.pdf", pack)
+    warnings = [f for f in report.facts if f.startswith("peringatan:")]
+    if dt.date.today() > dt.date(2026, 11, 14):
+        assert warnings and "15 November 2023" in warnings[0]
+    assert report.ok, [str(f) for f in report.findings]

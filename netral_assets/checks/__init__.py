@@ -3,8 +3,10 @@ without their source, QR codes that do not decode), and finished files -> a repo
 The renderer calls the layout checks on every render, so this package sits below `render`.
 
 `boxes` is the one adapter over WeasyPrint's layout boxes (and its version gate); `layout` checks a
-page, `pages` every page of a leaflet, `qr` is the one QR decoder, `files` checks files on disk. What
-they all speak is here: a `Finding` under one of `RULES`, and the source line printed under a figure.
+page (with `typesetting`: breaks inside names, citations and addresses, lone last words), `pages`
+every page of a leaflet, `qr` is the one QR decoder, `files` checks files on disk. What they all speak
+is here: a `Finding` under one of `RULES` (or a warning under `WARNING_RULES`, such as a printed figure
+older than the data's age limit: `stale_figures`), and the source line printed under a figure.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..model.formatting import format_date_id
+from ..model.statistics import DEFAULT_MAX_AGE_DAYS
 
-__all__ = ["RULES", "Finding", "source_line"]
+__all__ = ["RULES", "WARNING_RULES", "Finding", "source_line", "stale_figures"]
 
-RULES = ("overflow", "clipped", "collision", "too-small", "contrast", "unsourced", "qr")
+RULES = ("overflow", "clipped", "collision", "too-small", "contrast", "unsourced", "qr",
+         "broken-token", "lone-word")
+# Warnings: recorded and reported, never a reason to refuse a file (no newer figure may exist).
+WARNING_RULES = ("stale",)
 
 
 @dataclass(frozen=True)
@@ -34,3 +40,21 @@ def source_line(figure: dict) -> str:
     records written before `published` was recorded carry only `as_of`."""
     date = figure.get("published") or figure["as_of"]
     return f"Sumber: {figure['body']}, {format_date_id(dt.date.fromisoformat(date))}"
+
+
+def stale_figures(figures: list[dict], today: dt.date | None = None,
+                  max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> list[Finding]:
+    """A warning for every printed figure (its manifest record) whose data is older than `max_age_days`
+    (`as_of`, the data's cut-off, as `netral stats --check` counts it)."""
+    today = today or dt.date.today()
+    found = []
+    for figure in figures:
+        if not figure.get("as_of"):
+            continue
+        as_of = dt.date.fromisoformat(figure["as_of"])
+        age = (today - as_of).days
+        if age > max_age_days:
+            found.append(Finding(figure.get("id", "angka"), "stale",
+                                 f"angka dicetak dengan data per {format_date_id(as_of)}, berumur {age} hari "
+                                 f"(batas {max_age_days}); cari angka yang lebih baru"))
+    return found

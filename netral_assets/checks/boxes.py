@@ -74,6 +74,39 @@ def is_page(box) -> bool:
     return type(box).__name__ == "PageBox"
 
 
+def is_line(box) -> bool:
+    """Whether `box` is one laid-out line of a block."""
+    return type(box).__name__ == "LineBox"
+
+
+def lines(box) -> list:
+    """The line boxes directly inside a block container, top to bottom (empty for other boxes)."""
+    return [child for child in getattr(box, "children", None) or () if is_line(child)]
+
+
+def text_of(box) -> str:
+    """The text laid out inside `box` (a line: what that line prints), in box order."""
+    parts = []
+
+    def walk(b):
+        if is_text(b):
+            parts.append(b.text)
+        for child in children(b):
+            walk(child)
+
+    walk(box)
+    return "".join(parts)
+
+
+def source_text(box) -> str:
+    """The text of the element that generated `box`, as written in the document (before line breaking
+    and text-transform; generated content such as ::before is not in it)."""
+    element = getattr(box, "element", None)
+    if element is None:
+        return ""
+    return "".join(element.itertext())
+
+
 def element_attr(box, name: str) -> str | None:
     """The attribute `name` of the element that generated `box`, when `box` is that element's own block
     (not a line, a run of text or an inline box inside it, nor its ::before/::after)."""

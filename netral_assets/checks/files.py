@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model.units import BLEED_MM, PAPER_MM, PT_PER_MM
-from . import Finding, source_line
+from . import Finding, source_line, stale_figures
 from .qr import PRINT_QR_DPI, decode_qr
 
 BOX_TOLERANCE_PT = 0.05
@@ -93,6 +93,9 @@ def check_file(path, pack=None) -> FileReport:
                                                             "(diubah setelah dibuat); buat ulang atau periksa manual"))
         for recorded in entry.get("findings", []):
             report.findings.append(Finding(name, "manifest", f"tercatat saat dibuat: {recorded}"))
+        # stale data is a warning, not a fault of the file: said, never failed on
+        for warning in stale_figures(entry.get("sources", [])):
+            report.facts.append(f"peringatan: {warning}")
     expected_qr = _expected_qr(pack, entry)
     if kind == "pdf":
         _check_pdf(data, report, entry, expected_qr)

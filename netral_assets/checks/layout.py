@@ -1,6 +1,8 @@
 """Live layout checks (preflight): a laid-out document -> findings (text overflowing or clipped by its
 box, boxes colliding, type below a legible size at the output size, text/background contrast below WCAG
-AA, figures printed without their source line, QR codes that do not decode).
+AA, figures printed without their source line, QR codes that do not decode; and, from `typesetting`,
+line breaks inside names, citations, dates and addresses, and single-word last lines in titles and
+leads).
 
 Designs mark their text regions with `data-box="name"`; the checks walk WeasyPrint's layout tree
 (through `boxes`, the adapter), so they see exactly what will be printed. QR codes are found by their
@@ -15,21 +17,48 @@ import logging
 from . import RULES, Finding, boxes, source_line
 from .boxes import border_rect, children, element_attr, margin_rect, region_name
 from .qr import PRINT_QR_DPI, PdfCodes, decoder_available
+from .typesetting import check_page_typesetting
 
-__all__ = ["RULES", "Finding", "check_document", "contrast_ratio", "relative_luminance", "source_line", "unsourced"]
+__all__ = ["MIN_TEXT", "RULES", "Finding", "check_document", "contrast_ratio", "min_text", "relative_luminance",
+           "source_line", "unsourced"]
 
 log = logging.getLogger(__name__)
 
-# Smallest type people can read where the asset is seen: on a phone, a 1080 px wide image is shown
-# about 400 px wide, so 16 px becomes 6 px; in print, 7 pt.
-MIN_RASTER_PX = 16
-MIN_PRINT_PT = 7
+# Smallest type people can read where the asset is seen, by format name: the one table of these floors.
+# Social formats are seen about 390 CSS px wide on a phone, so the 1080 px canvas shrinks to 36%:
+# 22 px (sources and footers, the smallest text allowed on social; body text is 30 px and point titles
+# 40 px by the design system) becomes 8 px. Print formats keep a point size at output size, by
+# viewing distance (a leaflet in the hand, a poster on a notice board read from as close).
+# ("px", n): layout px, which raster formats map 1:1 to output pixels; ("pt", n): points on paper.
+MIN_TEXT = {
+    "square": ("px", 22.0),
+    "feed": ("px", 22.0),
+    "story": ("px", 22.0),
+    "carousel": ("px", 22.0),  # 1080×1350 slides
+    "a4": ("pt", 7.0),
+    "a3": ("pt", 7.0),
+    "a4-landscape": ("pt", 7.0),
+}
+# Formats a design defines itself (`[sizes.*]` in design.toml: the logo lockups, scaled by whoever
+# places them): the general floors.
+MIN_TEXT_OTHER_RASTER = ("px", 16.0)
+MIN_TEXT_OTHER_PRINT = ("pt", 7.0)
 TOLERANCE = 1.0  # px: anti-aliasing and rounding
 # WCAG 2.x AA: 4.5:1 for body text, 3:1 for large text (24 px, or 18.66 px at weight 700 and above).
 CONTRAST_AA = 4.5
 CONTRAST_AA_LARGE = 3.0
 LARGE_PX = 24.0
 LARGE_BOLD_PX = 18.66
+
+
+
+def min_text(fmt) -> tuple[str, float]:
+    """The `too-small` floor of a format: ("px", size in layout px) or ("pt", size on paper)."""
+    floor = MIN_TEXT.get(fmt.name)
+    if floor is None or (floor[0] == "pt") != fmt.is_print:
+        floor = MIN_TEXT_OTHER_PRINT if fmt.is_print else MIN_TEXT_OTHER_RASTER
+    return floor
+
 
 def _intersects(a, b) -> bool:
     return min(a[2], b[2]) - max(a[0], b[0]) > TOLERANCE and min(a[3], b[3]) - max(a[1], b[1]) > TOLERANCE
@@ -96,6 +125,7 @@ def check_document(rendered) -> list[Finding]:
     findings: list[Finding] = []
     # output size of one layout px: raster formats map 1:1; print formats shrink to paper size
     pt_per_px = 0.75 * fmt.zoom
+    unit, floor = min_text(fmt)
     white = (1.0, 1.0, 1.0)
 
     def walk(box, region, ancestors, backdrop, clips):
@@ -135,12 +165,14 @@ def check_document(rendered) -> list[Finding]:
                 findings.append(Finding(label, "clipped",
                                         f"teks \"{snippet}\" terpotong oleh kotak induknya (overflow); beri ruang lebih"))
                 break
-        if fmt.is_print and size * pt_per_px < MIN_PRINT_PT - 0.01:
+        if unit == "pt" and size * pt_per_px < floor - 0.01:
             findings.append(Finding(label, "too-small",
-                                    f"huruf {size * pt_per_px:.1f} pt di bawah batas {MIN_PRINT_PT} pt; perbesar"))
-        elif not fmt.is_print and size < MIN_RASTER_PX - 0.01:
+                                    f"huruf \"{snippet}\" {size * pt_per_px:.1f} pt di bawah batas {floor:g} pt "
+                                    f"untuk format {fmt.name}; perbesar"))
+        elif unit == "px" and size < floor - 0.01:
             findings.append(Finding(label, "too-small",
-                                    f"huruf {size:.0f} px di bawah batas {MIN_RASTER_PX} px; perbesar"))
+                                    f"huruf \"{snippet}\" {size:.1f} px di bawah batas {floor:g} px "
+                                    f"untuk format {fmt.name}; perbesar"))
         fg = _rgba(box.style["color"])
         weight = box.style["font_weight"]
         large = size >= LARGE_PX or (size >= LARGE_BOLD_PX and isinstance(weight, int) and weight >= 700)
@@ -156,6 +188,7 @@ def check_document(rendered) -> list[Finding]:
 
     walk(boxes.page_box(page), None, (), [white], ())
     findings.extend(_collisions(regions, region_parents))
+    findings.extend(check_page_typesetting(boxes.page_box(page)))
     if rendered.sources:
         findings.extend(unsourced(rendered.sources, boxes.page_text(page)))
     if qr_boxes:

@@ -9,15 +9,38 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from ..errors import NetralError
 from .formatting import format_date_id, format_number, format_percent_id
 
 DEFAULT_MAX_AGE_DAYS = 3 * 365
-# A quoted percentage with one decimal may differ from the exact one by rounding (0.05 points);
-# anything beyond one unit in the last printed place is an error in the source.
-PERCENT_TOLERANCE = 0.1
+
+
+def quoted_decimals(quoted: float | int) -> int:
+    """How many decimals the source printed: 52 -> 0, 67.1 -> 1, 26.67 -> 2 (as written in
+    statistics.toml; a TOML integer is a whole percent)."""
+    if isinstance(quoted, int):
+        return 0
+    text = repr(float(quoted))
+    if "e" in text or "." not in text:  # 1e-05 and the like: use Decimal's own exponent
+        return max(0, -Decimal(text).normalize().as_tuple().exponent)
+    return len(text.split(".", 1)[1].rstrip("0"))
+
+
+def rounded_percent(value: int, base: int, decimals: int) -> Decimal:
+    """value / base as a percentage, rounded half up to `decimals` places, exactly (59 of 88 is
+    67,045…% -> 67,0, not 67,1: one rounding, from the counts, never a rounded value rounded again)."""
+    exact = Decimal(value) * 100 / Decimal(base)
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def agrees_with_counts(quoted: float | int, value: int, base: int) -> bool:
+    """Whether a quoted percentage is what the counts give at the precision it was printed with: a
+    percent with one decimal must equal the computed one rounded to one decimal."""
+    decimals = quoted_decimals(quoted)
+    return rounded_percent(value, base, decimals) == Decimal(repr(quoted)).quantize(Decimal(1).scaleb(-decimals))
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,13 @@ class Figure:
     @property
     def text(self) -> str:
         return format_number(self.value)
+
+    def age_days(self, today: dt.date | None = None) -> int:
+        """Days from the data's cut-off (`as_of`) to `today`."""
+        return ((today or dt.date.today()) - self.as_of).days
+
+    def is_stale(self, today: dt.date | None = None, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> bool:
+        return self.age_days(today) > max_age_days
 
     @property
     def published(self) -> dt.date:
@@ -130,7 +160,7 @@ class Statistics:
                 findings.append(Finding(f.id, "tidak punya sumber; tidak akan dicetak"))
             elif not f.source.url:
                 findings.append(Finding(f.id, f"sumber '{f.source.title}' tanpa URL", "warning"))
-            age = (today - f.as_of).days
+            age = f.age_days(today)
             if age > max_age_days:
                 findings.append(
                     Finding(
@@ -143,16 +173,18 @@ class Statistics:
             if f.of and f.of not in self.figures:
                 findings.append(Finding(f.id, f"`of` menunjuk angka yang tidak ada: {f.of}"))
             fraction = self.fraction(f)
+            base = self.base(f)
             if f.quoted_percent is not None and fraction is not None:
-                exact = fraction * 100
-                if abs(exact - f.quoted_percent) > PERCENT_TOLERANCE + 1e-9:
-                    base = self.base(f)
+                if not agrees_with_counts(f.quoted_percent, f.value, base.value):
+                    decimals = quoted_decimals(f.quoted_percent)
+                    computed = rounded_percent(f.value, base.value, decimals)
                     findings.append(
                         Finding(
                             f.id,
-                            f"sumber menulis {format_percent_id(f.quoted_percent / 100)}, padahal "
+                            f"sumber menulis {format_percent_id(f.quoted_percent / 100, decimals)}, padahal "
                             f"{format_number(f.value)} dari {format_number(base.value)} adalah "
-                            f"{format_percent_id(fraction)}",
+                            f"{format_percent_id(fraction, decimals + 2)}, dibulatkan "
+                            f"{format_percent_id(float(computed) / 100, decimals)}",
                         )
                     )
         return findings
