@@ -238,8 +238,26 @@ def test_a_persons_name_reaches_the_frame(phone):
     assert not page.locator("#person").is_visible()
     page.check("input[name=design][value=pegawai]", force=True)
     page.locator("#person").wait_for()
-    with page.expect_response(lambda r: "name=Budi" in r.url and r.status == 200):
+    urls = []
+    page.on("request", lambda r: urls.append(r.url))
+    # The name goes in the body of a POST, never in a URL (URLs land in access logs and caches).
+    with page.expect_response(lambda r: r.request.method == "POST" and "/frames/pegawai/" in r.url
+                              and "Budi" in (r.request.post_data or "") and r.status == 200) as answer:
         page.fill("#person-name", "Budi Santoso")
+    assert "no-store" in answer.value.headers["cache-control"]
+    page.locator("#studio[data-frame=ready]").wait_for()
+    assert not [u for u in urls if "Budi" in u]
+
+
+def test_a_name_too_long_for_the_frame_is_said_in_indonesian(phone, page_errors):
+    page = phone
+    page.goto("/t/kabupaten-sleman")
+    page.check("input[name=design][value=pegawai]", force=True)
+    page.locator("#person").wait_for()
+    page.fill("#person-name", "W" * 80)
+    page.locator("#studio[data-frame=error]").wait_for()
+    assert "terlalu panjang" in page.inner_text("#stage-status")
+    page_errors[:] = [e for e in page_errors if "status of 422" not in e]  # the browser's own note of the 422
 
 
 # -- keyboard --------------------------------------------------------------------------------------

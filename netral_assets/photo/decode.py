@@ -25,9 +25,21 @@ from pathlib import Path
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from ..caching import Kept
-from ..defaults import ICC_TRANSFORMS_KEPT, PHOTO_MAX_BYTES, PHOTO_MAX_JPEG_PIXELS, PHOTO_MAX_PIXELS
+from ..defaults import (
+    ICC_TRANSFORMS_KEPT,
+    JPEG_MIN_BITS_PER_BLOCK,
+    PHOTO_MAX_BYTES,
+    PHOTO_MAX_DECODE_BYTES,
+    PHOTO_MAX_JPEG_PIXELS,
+    PHOTO_MAX_PIXELS,
+)
 from ..errors import NetralError
 from ..model.formatting import format_megabytes, format_megapixels
+
+
+def format_count(n: int) -> str:
+    """12345 -> '12.345' (Indonesian thousands separator)."""
+    return f"{n:,}".replace(",", ".")
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class Limits:
     max_bytes: int = PHOTO_MAX_BYTES
     max_pixels: int = PHOTO_MAX_PIXELS  # checked from the header, before any pixel is decoded
     max_jpeg_pixels: int = PHOTO_MAX_JPEG_PIXELS  # JPEGs decode at reduced scale (defaults.py)
+    max_decode_bytes: int = PHOTO_MAX_DECODE_BYTES  # the memory framing may take (decode_cost)
 
 
 LIMITS = Limits()
@@ -133,9 +146,10 @@ def open_photo(photo: str | Path | bytes, name: str | None = None, limits: Limit
             raise NetralError(f"{label}: berkas tidak ada atau tidak bisa dibaca.") from None
     source = _WholeFile(data)
     try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb warning is replaced by the checks below, which give the user a message.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with warnings.catch_warnings(record=True) as caught:
+            # Pillow's own warnings never reach the user: its bomb warning is replaced by the checks
+            # below, and a damaged EXIF block (read while opening) by one line from `orientation`.
+            warnings.simplefilter("always")
             image = Image.open(source, formats=_decoders())
     except UnidentifiedImageError:
         raise NetralError(
@@ -150,6 +164,8 @@ def open_photo(photo: str | Path | bytes, name: str | None = None, limits: Limit
         ) from None
     except BROKEN_FILE as exc:
         raise NetralError(f"{label}: berkas gambar rusak ({why_broken(exc)}).") from None
+    image.exif_damaged = any("exif" in str(w.message).lower() or w.filename.endswith("TiffImagePlugin.py")
+                             for w in caught)
     width, height = image.size
     pixels = width * height
     limit = limits.max_jpeg_pixels if image.format in ("JPEG", "MPO") else limits.max_pixels
@@ -164,8 +180,103 @@ def open_photo(photo: str | Path | bytes, name: str | None = None, limits: Limit
     if image.format in ("HEIF", "AVIF") and not _check_boxes(source.getbuffer()):
         image.close()
         raise NetralError(f"{label}: berkas gambar rusak ({why_broken(Truncated())}).")
+    if image.format in ("JPEG", "MPO") and size * 8 < JPEG_MIN_BITS_PER_BLOCK * _blocks(width, height):
+        image.close()
+        raise NetralError(
+            f"{label}: berkas JPEG hanya {format_count(size)} byte untuk gambar {width}×{height}; datanya berakhir jauh "
+            "sebelum gambarnya (terpotong atau rusak). Salin atau unduh ulang foto aslinya."
+        )
+    if image.format == "PNG" and _png_too_short(source.getbuffer(), image):
+        image.close()
+        raise NetralError(
+            f"{label}: data gambar PNG {width}×{height} ini terlalu sedikit untuk ukurannya; datanya berakhir jauh "
+            "sebelum gambarnya (terpotong atau rusak). Salin atau unduh ulang foto aslinya."
+        )
+    cost = decode_cost(image, limits)
+    if cost > limits.max_decode_bytes:
+        image.close()
+        what = "JPEG progresif " if _progressive(image) else ""
+        fix = ("simpan ulang sebagai JPEG biasa (baseline) atau perkecil ukurannya" if what
+               else "perkecil ukurannya atau simpan sebagai JPEG")
+        raise NetralError(
+            f"{label}: membuka {what}gambar {width}×{height} ({image.mode}) butuh memori sekitar "
+            f"{format_megabytes(cost)}, melebihi batas {format_megabytes(limits.max_decode_bytes)}; {fix}."
+        )
     source.armed = True
     return image
+
+
+# Deflate cannot do better than 258 bytes in 2 bits (a length-258 match and its distance, each a
+# 1-bit code): no PNG holds more than 1032 bytes of rows per byte of IDAT.
+DEFLATE_MAX_RATIO = 1032
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def _png_too_short(data: memoryview, image: Image.Image) -> bool:
+    """True if the PNG's IDAT chunks together are too small to inflate to its rows (the file ends,
+    or its IEND comes, long before the image does). Walks the chunk headers only."""
+    if len(data) < 33 or bytes(data[12:16]) != b"IHDR":
+        return False
+    width, height = image.size
+    depth, colour = data[24], data[25]
+    row = 1 + -(-width * depth * _PNG_CHANNELS.get(colour, 1) // 8)
+    position, idat = 8, 0
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        if bytes(data[position + 4 : position + 8]) == b"IDAT":
+            idat += min(length, len(data) - position - 8)
+        position += 12 + length
+    return idat * DEFLATE_MAX_RATIO < height * row
+
+
+def _blocks(width: int, height: int) -> int:
+    """8×8 blocks of a JPEG's full-resolution (luma) component."""
+    return -(-width // 8) * -(-height // 8)
+
+
+def _progressive(image: Image.Image) -> bool:
+    return image.format in ("JPEG", "MPO") and bool(image.info.get("progressive") or image.info.get("progression"))
+
+
+# Bytes one decoded px costs at the peak of framing, by the mode Pillow decodes to (its core keeps
+# 1, L and P in one byte, I;16 in two, every other mode in four): the decoded image, the window's crop
+# of it and `flatten`'s conversions (frame._frame releases the whole photo once it has its crop).
+PEAK_BYTES_PER_PIXEL = {
+    "L": 1, "RGB": 4, "CMYK": 4, "YCbCr": 4,  # no copy: resampled straight from the decoded image
+    "1": 3, "P": 9, "PA": 12, "LA": 12, "La": 12, "RGBA": 8, "RGBa": 12,
+    "I;16": 9, "I;16B": 9, "I;16L": 9, "I;16N": 9, "I": 13, "F": 9,
+}
+
+
+def draft_factor(pixels: int, limits: Limits) -> int:
+    """The smallest JPEG reduction (1, 2, 4, 8) that keeps the decoded px within max_pixels; framing
+    may reduce further (never less), so this is the most a JPEG's pixels can cost."""
+    factor = 1
+    while factor < 8 and pixels / factor**2 > limits.max_pixels:
+        factor *= 2
+    return factor
+
+
+def decode_cost(image: Image.Image, limits: Limits = LIMITS) -> int:
+    """The most memory framing this (lazily opened) photo takes, in bytes, from its header alone:
+    decoded px × PEAK_BYTES_PER_PIXEL of its mode; a progressive JPEG adds libjpeg's coefficient buffer
+    (2 bytes per coefficient of every component at full size, whatever the draft scale); WebP, HEIF and
+    AVIF decode into their library's buffer before Pillow copies it (4 bytes per px more)."""
+    width, height = image.size
+    pixels = width * height
+    per_pixel = PEAK_BYTES_PER_PIXEL.get(image.mode, 13)
+    if image.format in ("JPEG", "MPO"):
+        cost = per_pixel * pixels // draft_factor(pixels, limits) ** 2
+        if _progressive(image):
+            layers = getattr(image, "layer", None) or [("", 1, 1, 0)]
+            h_max = max(h for _, h, _, _ in layers)
+            v_max = max(v for _, _, v, _ in layers)
+            for _, h, v, _ in layers:
+                cost += 128 * _blocks(-(-width * h // h_max), -(-height * v // v_max))
+        return cost
+    if image.format in ("WEBP", "HEIF", "AVIF"):
+        per_pixel += 4
+    return per_pixel * pixels
 
 
 def why_broken(exc: Exception) -> str:
@@ -175,12 +286,19 @@ def why_broken(exc: Exception) -> str:
     return text[:80]
 
 
-def orientation(image: Image.Image) -> int:
-    """The photo's EXIF orientation, 1–8 (1 when missing or unreadable)."""
-    try:
-        value = image.getexif().get(0x0112, 1)
-    except BROKEN_FILE:  # a broken EXIF block must not stop the photo; its orientation is unknown
-        return 1
+def orientation(image: Image.Image, warn: list[str] | None = None, label: str = "foto") -> int:
+    """The photo's EXIF orientation, 1–8 (1 when missing or unreadable). A damaged EXIF block does not
+    stop the photo: Pillow's own warnings (English, naming its install path) are caught and one
+    Indonesian line goes to `warn` instead."""
+    broken = False
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = image.getexif().get(0x0112, 1)
+        except BROKEN_FILE:  # a broken EXIF block must not stop the photo; its orientation is unknown
+            value, broken = 1, True
+    if (broken or caught or getattr(image, "exif_damaged", False)) and warn is not None:
+        warn.append(f"{label}: data EXIF foto rusak dan dilewati; bila foto tampak miring, putar fotonya.")
     return value if value in range(1, 9) else 1
 
 
@@ -197,9 +315,11 @@ def flatten(image: Image.Image) -> Image.Image:
     if mode == "1":
         return image.convert("L")
     if mode in ("P", "PA", "LA", "La", "RGBA", "RGBa"):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
+        # Over white by pasting through the alpha: one RGB image more, not four RGBA copies.
+        rgba = image if mode == "RGBA" else image.convert("RGBA")
+        out = Image.new("RGB", rgba.size, (255, 255, 255))
+        out.paste(rgba, (0, 0), rgba)
+        return out
     return image.convert("RGB")
 
 

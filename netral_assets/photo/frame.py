@@ -10,7 +10,9 @@ in `placement.py`.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +23,18 @@ from ..errors import NetralError
 from ..model.designs import Window
 from ..model.formatting import format_fixed
 from ..output.writers import encode_image
-from .decode import BROKEN_FILE, LIMITS, Limits, flatten, open_photo, orientation, to_srgb, why_broken
+from .decode import (
+    BROKEN_FILE,
+    LIMITS,
+    Limits,
+    decode_cost,
+    draft_factor,
+    flatten,
+    open_photo,
+    orientation,
+    to_srgb,
+    why_broken,
+)
 from .face import AUTO_MAX_ZOOM, auto_placement
 from .placement import CENTRED, Placement, apply, cover_scale, matmul, orientation_map, output_to_photo
 
@@ -89,14 +102,19 @@ def frame_photo(
     *,
     name: str | None = None,
     limits: Limits = LIMITS,
+    reserve: Callable[[int], contextlib.AbstractContextManager] | None = None,
 ) -> Framed:
-    """Put `photo` under `frame` at `placement`. NetralError (one line, naming the photo) if refused."""
+    """Put `photo` under `frame` at `placement`. NetralError (one line, naming the photo) if refused.
+    `reserve(cost)`, if given, is entered with the photo's `decode_cost` (bytes, from its header) before
+    any pixel is decoded, and left when the framed picture is made (the web app's memory budget)."""
     placement = placement.check()
     label = name or (str(photo) if isinstance(photo, (str, Path)) else "foto")
     warn: list[str] = []
     with open_photo(photo, label, limits) as image:
+        held = reserve(decode_cost(image, limits)) if reserve else contextlib.nullcontext()
         try:
-            return _frame(image, frame, placement, label, limits, warn)
+            with held:
+                return _frame(image, frame, placement, label, limits, warn)
         except NetralError:
             raise
         except BROKEN_FILE as exc:
@@ -107,7 +125,7 @@ def frame_photo(
 
 def _frame(image, frame: Frame, placement: Placement, label: str, limits: Limits, warn: list) -> Framed:
     raw_size = image.size
-    exif_orientation = orientation(image)
+    exif_orientation = orientation(image, warn, label)
     to_raw = orientation_map(exif_orientation, raw_size)
     photo_size = raw_size if exif_orientation < 5 else raw_size[::-1]
     icc = image.info.get("icc_profile")
@@ -119,9 +137,7 @@ def _frame(image, frame: Frame, placement: Placement, label: str, limits: Limits
     if image.format in ("JPEG", "MPO"):
         # Decode at 1/2, 1/4 or 1/8 scale (done inside libjpeg's IDCT): the largest reduction that still
         # gives at least one decoded px per output px, and never more decoded px than max_pixels.
-        wanted = next((f for f in (8, 4, 2) if f * scale <= 1), 1)
-        while wanted < 8 and raw_size[0] * raw_size[1] / wanted**2 > limits.max_pixels:
-            wanted *= 2
+        wanted = max(next((f for f in (8, 4, 2) if f * scale <= 1), 1), draft_factor(raw_size[0] * raw_size[1], limits))
         if wanted > 1 and min(raw_size) >= wanted:
             drafted = image.draft(image.mode, (raw_size[0] // wanted, raw_size[1] // wanted))
             factor = round(raw_size[0] / drafted[1][2]) if drafted else 1
@@ -157,14 +173,26 @@ def _frame(image, frame: Frame, placement: Placement, label: str, limits: Limits
     if right <= left or bottom <= top:
         # The placement moved the photo out of the window entirely; keep one px so the maths holds.
         left, top, right, bottom = 0, 0, 1, 1
-    part = flatten(image.crop((left, top, right, bottom)))
-    to_source = matmul((1, 0, -left, 0, 1, -top), to_source)
-
     # Bicubic resampling only looks at 4×4 source px: shrink by whole factors first (box filter)
     # so it never has to skip over more than one source px per output px.
     reduce_by = math.floor(1 / (scale * factor)) if scale * factor < 0.5 else 1
+    # Memory (decode.decode_cost): L, RGB and CMYK are resampled straight from the decoded photo, with
+    # no copy of it; other modes are cropped to what the window shows, the photo is released, and only
+    # the crop is flattened.
+    crop = (left, top, right, bottom)
+    if image.mode in ("L", "RGB", "CMYK"):
+        part = image
+        if reduce_by > 1:
+            part = image.reduce(reduce_by, box=crop)
+            to_source = matmul((1, 0, -left, 0, 1, -top), to_source)
+    else:
+        part = image.crop(crop)
+        image.close()
+        part = flatten(part)
+        to_source = matmul((1, 0, -left, 0, 1, -top), to_source)
+        if reduce_by > 1:
+            part = part.reduce(reduce_by)
     if reduce_by > 1:
-        part = part.reduce(reduce_by)
         to_source = matmul((1 / reduce_by, 0, 0, 0, 1 / reduce_by, 0), to_source)
 
     box = part.transform(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ..assets import agency_logo
 from ..assets.twibbon import check_design
+from ..defaults import FRAMING_OVERHEAD_BYTES, FRAMING_WAIT_SECONDS
 from ..errors import NetralError
 from ..kit.manifest import caption_text
 from ..model.agencies import MAX_NAME_LENGTH, custom_agency
@@ -28,12 +29,15 @@ from .kits import (
     thumbnail,
     zip_name,
 )
+from .limits import TooLarge
 from .state import Busy, WebState
 from .uploads import parse_form, read_body
 
 # Multipart framing around an upload (boundaries, the other fields) stays well under this.
 FORM_OVERHEAD = 1024 * 1024
 FRAME_CACHE_CONTROL = "public, max-age=86400"
+# A frame with a person's name on it is theirs: never kept by a shared cache or the browser's.
+PERSONAL_CACHE_CONTROL = "private, no-store"
 MAX_PERSON_NAME = 80
 MAX_PERSON_UNIT = 120
 MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -146,16 +150,31 @@ def get_designs(request: Request, kind: str | None = Query(None, description="tw
 # -- frames ----------------------------------------------------------------------------------------
 
 
-@router.get("/frames/{design}/{agency}.png", tags=["bingkai"],
-                  summary="Bingkai twibbon (PNG transparan di jendela foto)",
-                  responses={200: {"content": {"image/png": {}}}, 304: {"description": "Tidak berubah (ETag)"}})
-async def get_frame(request: Request, design: str, agency: str,
-                    format: str = Query("square", description="square (1080×1080) atau story (1080×1920)."),
-                    name: str = Query("", max_length=MAX_PERSON_NAME,
-                                      description="Nama pegawai, untuk desain yang punya tempat nama."),
-                    unit: str = Query("", max_length=MAX_PERSON_UNIT, description="Unit kerja, bila desain menampungnya.")):
-    """Dirender sekali lalu disajikan dari cache di memori; ETag kuat dan Cache-Control, 304 untuk
-    If-None-Match yang cocok."""
+def throttle(request: Request, route: str) -> None:
+    """429 with Retry-After when this client has used up its share of an expensive route
+    (`limits.RateLimit`: in memory, by a keyed hash of the address, never logged)."""
+    client = request.client.host if request.client else ""
+    wait = _state(request).limiters[route].allow(client)
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(429, f"Terlalu banyak permintaan dari perangkat Anda. Tunggu {seconds} detik, lalu coba lagi.",
+                            headers={"Retry-After": str(seconds)})
+
+
+def _busy(what: str = "menggambar bingkai") -> HTTPException:
+    return HTTPException(503, f"Server sedang sibuk {what}. Coba lagi beberapa detik lagi.", headers={"Retry-After": "5"})
+
+
+def _too_long(exc: NetralError, name: str, unit: str) -> HTTPException:
+    """A name (or unit) the design's slot cannot hold even at its smallest size: the person's to fix."""
+    text = str(exc)
+    which, value, limit = ("Unit kerja", unit, MAX_PERSON_UNIT) if unit and unit[:20] in text and name[:20] not in text \
+        else ("Nama", name, MAX_PERSON_NAME)
+    return HTTPException(422, f"{which} '{value[:40]}' terlalu panjang untuk tempatnya di bingkai ini (paling banyak "
+                              f"{limit} huruf, dan huruf lebar makan tempat lebih); singkat, mis. tanpa gelar, lalu coba lagi.")
+
+
+async def _frame_png(request: Request, design: str, agency: str, fmt: str, name: str, unit: str) -> Response:
     state = _state(request)
     chosen = state.twibbon(design)
     found = state.agency(agency)
@@ -163,16 +182,69 @@ async def get_frame(request: Request, design: str, agency: str,
         raise HTTPException(404, f"Desain twibbon '{design[:40]}' tidak ada.")
     if found is None:
         raise HTTPException(404, f"Instansi '{agency[:60]}' tidak ada di registri.")
-    _check_format(chosen, format)
-    name, unit = _person(chosen, format, name, unit)
+    _check_format(chosen, fmt)
+    name, unit = _person(chosen, fmt, name, unit)
+    if name:
+        throttle(request, "personal")
     try:
-        image = await state.frames.png(chosen, found, format, name, unit)
+        image = await state.frames.png(chosen, found, fmt, name, unit)
+    except Busy:
+        raise _busy() from None
     except NetralError as exc:
-        raise HTTPException(500, str(exc)) from None
-    return cached_image_response(request, image)
+        if name:
+            raise _too_long(exc, name, unit) from None
+        raise
+    return cached_image_response(request, image, PERSONAL_CACHE_CONTROL if name else FRAME_CACHE_CONTROL)
+
+
+@router.get("/frames/{design}/{agency}.png", tags=["bingkai"],
+            summary="Bingkai twibbon (PNG transparan di jendela foto)",
+            responses={200: {"content": {"image/png": {}}}, 304: {"description": "Tidak berubah (ETag)"}})
+async def get_frame(request: Request, design: str, agency: str,
+                    format: str = Query("square", max_length=20, description="square (1080×1080) atau story (1080×1920)."),
+                    name: str = Query("", max_length=MAX_PERSON_NAME,
+                                      description="Nama pegawai. Lebih baik kirim dengan POST: alamat tercatat di log."),
+                    unit: str = Query("", max_length=MAX_PERSON_UNIT, description="Unit kerja, bila desain menampungnya.")):
+    """Dirender sekali lalu disajikan dari cache di memori; ETag kuat dan Cache-Control, 304 untuk
+    If-None-Match yang cocok. Bingkai dengan nama tidak pernah ditandai `public`."""
+    return await _frame_png(request, design, agency, format, name, unit)
 
 
 router.add_api_route("/frames/{design}/{agency}.png", get_frame, methods=["HEAD"], include_in_schema=False)
+
+PERSON_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string", "maxLength": MAX_PERSON_NAME, "description": "Nama pegawai."},
+                        "unit": {"type": "string", "maxLength": MAX_PERSON_UNIT, "description": "Unit kerja."},
+                        "format": {"type": "string", "enum": ["square", "story"], "default": "square"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/frames/{design}/{agency}.png", tags=["bingkai"], openapi_extra=PERSON_BODY,
+             summary="Bingkai twibbon dengan nama pegawai (nama di badan permintaan, bukan di alamat)",
+             responses={200: {"content": {"image/png": {}}}})
+async def post_personal_frame(request: Request, design: str, agency: str,
+                              format: str = Query("square", max_length=20, description="square atau story.")):
+    """Seperti GET, tetapi nama dan unit dikirim di badan permintaan (formulir), sehingga tidak tercatat
+    di log alamat; jawabannya `Cache-Control: private, no-store`."""
+    form = parse_form(await read_body(request, 64 * 1024), request.headers.get("content-type"))
+    name, unit = form.get("name") or "", form.get("unit") or ""
+    if len(name) > MAX_PERSON_NAME or len(unit) > MAX_PERSON_UNIT:
+        raise HTTPException(422, f"Nama paling panjang {MAX_PERSON_NAME} huruf dan unit kerja {MAX_PERSON_UNIT} huruf.")
+    response = await _frame_png(request, design, agency, form.get("format") or format, name, unit)
+    response.headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
+    return response
 
 
 @router.get("/previews/{kind}/{design}.jpg", tags=["desain"], summary="Gambar contoh sebuah desain",
@@ -242,6 +314,7 @@ async def post_frame(request: Request):
     foto berbingkai JPEG/PNG/WebP tanpa metadata. Foto diproses di memori dan tidak disimpan."""
     state = _state(request)
     limits = state.limits
+    throttle(request, "framing")
     body = await read_body(request, limits.max_bytes + FORM_OVERHEAD, shown_limit=limits.max_bytes)
     form = parse_form(body, request.headers.get("content-type"))
     photo = form.files.get("photo")
@@ -269,19 +342,30 @@ async def post_frame(request: Request):
     except NetralError as exc:
         raise HTTPException(422, str(exc)) from None
     name, unit = _person(design, fmt, form.get("name"), form.get("unit"))
-    frame = await state.frames.frame(design, agency, fmt, name, unit)
+    del body  # the photo is in `form` now; one copy of the upload waits, not two
+    try:
+        frame = await state.frames.frame(design, agency, fmt, name, unit)
+    except Busy:
+        raise _busy() from None
+    except NetralError as exc:
+        if name:
+            raise _too_long(exc, name, unit) from None
+        raise
     label = (photo.filename or "foto")[-80:]
+    extra = FRAMING_OVERHEAD_BYTES + len(photo.data)
+
+    def reserve(cost: int):
+        return state.budget.reserve(cost + extra, timeout=FRAMING_WAIT_SECONDS)
 
     def work() -> bytes:
-        framed = frame_photo(photo.data, frame, placement, name=label, limits=limits)
+        framed = frame_photo(photo.data, frame, placement, name=label, limits=limits, reserve=reserve)
         return encode_framed(framed.image, output)
 
     try:
         with state.framing_slot():
             data = await asyncio.wrap_future(state.framer.submit(work))
-    except Busy:
-        raise HTTPException(503, "Server sedang sibuk membingkai foto lain. Coba lagi sebentar lagi.",
-                            headers={"Retry-After": "5"}) from None
+    except (Busy, TooLarge):
+        raise _busy("membingkai foto lain") from None
     except NetralError as exc:
         # The same messages as `netral frame`; too many bytes is 413, anything else about the photo 422.
         raise HTTPException(413 if len(photo.data) > limits.max_bytes else 422, str(exc)) from None
@@ -324,6 +408,7 @@ KIT_BODY = {
 
 async def _kit_request(request: Request):
     state = _state(request)
+    throttle(request, "kits")
     body = await read_body(request, agency_logo.MAX_BYTES + FORM_OVERHEAD, shown_limit=agency_logo.MAX_BYTES)
     form = parse_form(body, request.headers.get("content-type"))
     slug, name = (form.get("agency") or "").strip(), " ".join((form.get("name") or "").split())
@@ -419,6 +504,7 @@ def get_kit_zip(request: Request, job_id: str):
     job = _job(request, job_id)
     if job.state != "done":
         raise HTTPException(409, "Kit belum selesai dibuat." if job.state != "failed" else job.error)
+    _state(request).jobs.fetched(job)
     return _zip_response(job.zip, job.request.agency)
 
 

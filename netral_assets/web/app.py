@@ -30,6 +30,8 @@ REASONS = {
     405: "Metode ini tidak diizinkan untuk alamat ini.",
     413: "Berkas terlalu besar.",
     415: "Jenis isi permintaan tidak didukung.",
+    429: "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi.",
+    503: "Server sedang sibuk. Coba lagi beberapa detik lagi.",
 }
 # Paths whose errors are JSON even for a browser; the rest get an HTML page.
 JSON_PREFIXES = ("/api/", "/frames/", "/previews/", "/static/", "/fonts/", "/brand/", "/openapi.json")
@@ -41,10 +43,12 @@ Semua penolakan dijawab dengan status 4xx dan JSON `{"detail": "…"}` berbahasa
 di memori dan tidak pernah disimpan."""
 
 
-def create_app(pack: Pack | None = None, registry: Registry | None = None, *, limits: Limits | None = None) -> FastAPI:
+def create_app(pack: Pack | None = None, registry: Registry | None = None, *, limits: Limits | None = None,
+               **options) -> FastAPI:
     """The app for `pack` (default: the bundled campaign) and `registry` (default: the bundled agencies).
-    `limits` are the photo limits of `framing` (the CLI's, unless a test wants smaller ones)."""
-    state = WebState(pack or load_pack(), registry or load_registry(), limits or LIMITS)
+    `limits` are the photo limits of `framing` (the CLI's, unless a test wants smaller ones); `options`
+    are WebState's limits (framing_memory, framing_queue, render_queue, rates, kit_jobs; defaults.py)."""
+    state = WebState(pack or load_pack(), registry or load_registry(), limits or LIMITS, **options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

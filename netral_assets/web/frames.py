@@ -23,13 +23,14 @@ from PIL import Image
 from ..assets.poster import build_poster
 from ..assets.twibbon import frame_image, load_frame
 from ..caching import SingleFlight
-from ..defaults import DECODED_FRAMES, FRAME_PNG_CACHE_BYTES
+from ..defaults import DECODED_FRAMES, FRAME_PNG_CACHE_BYTES, RENDER_QUEUE
 from ..model.agencies import Agency, custom_agency
 from ..model.designs import Design
 from ..model.pack import Pack
 from ..output.thumbnails import thumbnail
 from ..output.writers import encode_image
 from ..photo.frame import Frame
+from .limits import Busy
 
 # Frames are ~100–400 KB of PNG each (the cache keeps a few hundred agencies' frames warm); decoded
 # frames cost ~15 MB each at story size, so only a few are kept (sizes in defaults.py).
@@ -60,11 +61,16 @@ FRAME, KIT, PREVIEW = 0, 1, 2
 
 
 class Renderer:
-    """The one thread that renders designs, taking the most urgent work first (see FRAME, KIT, PREVIEW)."""
+    """The one thread that renders designs, taking the most urgent work first (see FRAME, KIT, PREVIEW).
+    Renders a visitor can ask for without limit (frames with a person's name) are `bounded`: at most
+    `max_waiting` of them wait at once, and one more raises `Busy` at once (the handler answers 503)."""
 
-    def __init__(self):
+    def __init__(self, max_waiting: int = RENDER_QUEUE):
+        self.max_waiting = max_waiting
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
         self._order = itertools.count()
+        self._waiting = 0  # bounded renders queued or running
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name="netral-render", daemon=True)
         self._thread.start()
 
@@ -80,10 +86,24 @@ class Renderer:
                 except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the future
                     future.set_exception(exc)
 
-    def submit(self, fn: Callable, *args, priority: int = FRAME) -> Future:
+    def submit(self, fn: Callable, *args, priority: int = FRAME, bounded: bool = False) -> Future:
         future: Future = Future()
+        if bounded:
+            with self._lock:
+                if self._waiting >= self.max_waiting:
+                    raise Busy
+                self._waiting += 1
+            future.add_done_callback(self._finished)
         self._queue.put((priority, next(self._order), (future, fn, args)))
         return future
+
+    def _finished(self, _future: Future) -> None:
+        with self._lock:
+            self._waiting -= 1
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
 
     async def run(self, fn: Callable, *args, priority: int = FRAME):
         return await asyncio.wrap_future(self.submit(fn, *args, priority=priority))
@@ -114,7 +134,7 @@ class FrameStore:
     def png_future(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> Future:
         key = (design.name, agency.slug, fmt, name, unit)
         return self._png.get_or_start(
-            key, lambda: self.renderer.submit(self._render_png, design, agency, fmt, name, unit))
+            key, lambda: self.renderer.submit(self._render_png, design, agency, fmt, name, unit, bounded=bool(name)))
 
     async def png(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> CachedImage:
         """The frame as PNG; `name` and `unit` fill the design's name slot (designs that have one)."""

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..assets.asset import Asset
-from ..defaults import KIT_JOB_TTL_SECONDS, MAX_KIT_JOBS, MAX_RUNNING_KIT_JOBS
+from ..defaults import (
+    KIT_JOB_GRACE_SECONDS,
+    KIT_JOB_TTL_SECONDS,
+    KIT_ZIPS_KEPT_BYTES,
+    MAX_KIT_JOBS,
+    MAX_RUNNING_KIT_JOBS,
+)
 from ..errors import NetralError
 from ..kit import plan as kit
 from ..kit.build import build
@@ -195,6 +201,7 @@ class KitJob:
     error: str = ""
     created: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    fetched: bool = False  # its ZIP has been downloaded
     assets: list[Asset] = field(default_factory=list, repr=False)
     zip: bytes | None = field(default=None, repr=False)
 
@@ -225,35 +232,59 @@ def thumbnail_kind(asset: Asset) -> bool:
 
 
 class KitJobs:
-    """Background kit builds, kept in memory for JOB_TTL_SECONDS (per server process)."""
+    """Background kit builds, per server process. At most `max_active` are building or waiting to; a
+    finished one keeps its place only until its ZIP is fetched or `grace` seconds have passed, and stays
+    downloadable for `ttl` seconds while the finished ZIPs together stay under `max_bytes`."""
 
-    def __init__(self, pack: Pack, renderer: Renderer):
+    def __init__(self, pack: Pack, renderer: Renderer, *, max_active: int = MAX_JOBS, running: int = MAX_RUNNING,
+                 grace: float = KIT_JOB_GRACE_SECONDS, ttl: float = JOB_TTL_SECONDS,
+                 max_bytes: int = KIT_ZIPS_KEPT_BYTES, clock=time.monotonic):
         self.pack = pack
         self.renderer = renderer
+        self.max_active, self.grace, self.ttl, self.max_bytes = max_active, grace, ttl, max_bytes
+        self._clock = clock
         self._jobs: dict[str, KitJob] = {}
         self._lock = threading.Lock()
-        self._running = threading.BoundedSemaphore(MAX_RUNNING)
+        self._running = threading.BoundedSemaphore(running)
 
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for job_id, job in list(self._jobs.items()):
-            if job.finished is not None and now - job.finished > JOB_TTL_SECONDS:
-                del self._jobs[job_id]
+    def _holds_a_place(self, job: KitJob, now: float) -> bool:
+        if job.finished is None:
+            return True
+        return job.state == "done" and not job.fetched and now - job.finished <= self.grace
+
+    def _expire(self, now: float) -> None:
+        finished = sorted((j for j in self._jobs.values() if j.finished is not None), key=lambda j: j.finished)
+        kept = sum(len(j.zip or b"") for j in finished)
+        for job in finished:
+            if now - job.finished > self.ttl or kept > self.max_bytes:
+                kept -= len(job.zip or b"")
+                del self._jobs[job.id]
+
+    def active(self) -> int:
+        """Jobs that hold a place against `max_active`."""
+        with self._lock:
+            now = self._clock()
+            return sum(self._holds_a_place(j, now) for j in self._jobs.values())
 
     def start(self, request: KitRequest) -> KitJob:
         with self._lock:
-            self._expire()
-            if len(self._jobs) >= MAX_JOBS:
-                raise KitRefused("Server sedang membuat banyak kit. Coba lagi dalam beberapa menit.", 503)
-            job = KitJob(secrets.token_urlsafe(16), request)
+            now = self._clock()
+            self._expire(now)
+            if sum(self._holds_a_place(j, now) for j in self._jobs.values()) >= self.max_active:
+                raise KitRefused("Server sedang membuat banyak kit. Coba lagi dalam satu menit.", 503)
+            job = KitJob(secrets.token_urlsafe(16), request, created=now)
             self._jobs[job.id] = job
         threading.Thread(target=self._run, args=(job,), name=f"netral-kit-{job.id[:6]}", daemon=True).start()
         return job
 
     def get(self, job_id: str) -> KitJob | None:
         with self._lock:
-            self._expire()
+            self._expire(self._clock())
             return self._jobs.get(job_id)
+
+    def fetched(self, job: KitJob) -> None:
+        """Its ZIP went to the client: the job no longer holds a place (it stays downloadable)."""
+        job.fetched = True
 
     def _run(self, job: KitJob) -> None:
         def progress(done: int, total: int, current) -> None:
@@ -271,7 +302,7 @@ class KitJobs:
             except (NetralError, KitRefused) as exc:
                 job.error, job.state = str(exc), "failed"
             except Exception:  # noqa: BLE001 - the page must hear about any failure, not poll forever
-                log.exception("kit job %s failed", job.id)
+                log.exception("kit job %s failed", job.id[:6])
                 job.error, job.state = "Kit gagal dibuat karena kesalahan di server. Coba lagi.", "failed"
             finally:
-                job.finished = time.monotonic()
+                job.finished = self._clock()

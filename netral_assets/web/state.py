@@ -9,16 +9,25 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ..defaults import (
+    FRAMING_MEMORY_BYTES,
+    FRAMING_QUEUE,
+    RATE_FRAMING,
+    RATE_KITS,
+    RATE_PERSONAL_FRAMES,
+    RENDER_QUEUE,
+)
 from ..model.agencies import Agency, Registry
 from ..model.designs import Design, list_designs
 from ..model.pack import Pack
 from ..photo.decode import Limits
 from .frames import FrameStore, Renderer
 from .kits import KitJobs
+from .limits import Busy, MemoryBudget, RateLimit, release_memory
 
+__all__ = ["Busy", "WebState"]
 
-class Busy(Exception):
-    """Too many photos are being framed right now."""
+RATES = {"framing": RATE_FRAMING, "personal": RATE_PERSONAL_FRAMES, "kits": RATE_KITS}
 
 
 @dataclass
@@ -26,24 +35,33 @@ class WebState:
     pack: Pack
     registry: Registry
     limits: Limits
-    renderer: Renderer = field(default_factory=Renderer)
+    # Server-side framing (POST /api/v1/frame): at most `framing_queue` photos wait or run at once, and
+    # those running share `framing_memory` bytes (defaults.py), whatever the number of cores.
+    framing_memory: int = FRAMING_MEMORY_BYTES
+    framing_queue: int = FRAMING_QUEUE
+    render_queue: int = RENDER_QUEUE
+    rates: dict = field(default_factory=dict)  # route -> (per second, burst), over RATES
+    kit_jobs: dict = field(default_factory=dict)  # KitJobs' limits, for tests
+    renderer: Renderer = field(init=False)
     frames: FrameStore = field(init=False)
     jobs: KitJobs = field(init=False)
     by_slug: dict[str, Agency] = field(init=False, repr=False)
-    # Server-side framing (POST /api/v1/frame) runs here, bounded, so a burst of 40 MB uploads cannot
-    # take every thread and all the memory: at most `framing_queue` photos wait or run at once.
     framer: ThreadPoolExecutor = field(init=False, repr=False)
-    framing_queue: int = field(init=False)
+    budget: MemoryBudget = field(init=False, repr=False)
+    limiters: dict[str, RateLimit] = field(init=False, repr=False)
     _framing_now: int = 0
     _framing_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self.renderer = Renderer(max_waiting=self.render_queue)
         self.frames = FrameStore(self.pack, self.renderer)
-        self.jobs = KitJobs(self.pack, self.renderer)
+        self.jobs = KitJobs(self.pack, self.renderer, **self.kit_jobs)
         self.by_slug = {a.slug: a for a in self.registry}
-        workers = max(2, os.cpu_count() or 2)
+        # Threads only wait on the budget; how many photos decode at once follows from their sizes.
+        workers = min(self.framing_queue, max(2, os.cpu_count() or 2))
         self.framer = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netral-frame")
-        self.framing_queue = 4 * workers
+        self.budget = MemoryBudget(self.framing_memory, on_idle=release_memory)
+        self.limiters = {name: RateLimit(rate, burst) for name, (rate, burst) in {**RATES, **self.rates}.items()}
 
     def agency(self, slug: str | None) -> Agency | None:
         return self.by_slug.get(slug or "")

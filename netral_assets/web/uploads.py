@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
 from ..model.formatting import format_megabytes
 
@@ -46,10 +47,15 @@ async def read_body(request: Request, limit: int, shown_limit: int | None = None
     if declared and declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, message)
     chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
-        if len(chunks) > limit:
-            raise HTTPException(413, message)
+    try:
+        async for chunk in request.stream():
+            chunks += chunk
+            if len(chunks) > limit:
+                raise HTTPException(413, message)
+    except ClientDisconnect:
+        # The client went away, or the server closed a body that did not arrive in time (server.py):
+        # nobody hears the answer, and it is not a server error to log.
+        raise HTTPException(400, "Permintaan terputus sebelum selesai dikirim.") from None
     return bytes(chunks)
 
 

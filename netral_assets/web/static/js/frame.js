@@ -104,23 +104,49 @@ async function loadFrame() {
   if (state.format !== "square") params.set("format", state.format);
   const design = designs.find((d) => d.name === state.design);
   const name = $("#person-name").value.trim();
-  if (design.personal && name) {
-    params.set("name", name);
-    const unit = $("#person-unit").value.trim();
-    if (design.unit && unit) params.set("unit", unit);
-  }
+  const url = `/frames/${encodeURIComponent(state.design)}/${encodeURIComponent(state.agency.slug)}.png`;
   const query = params.toString() ? `?${params}` : "";
   const image = new Image();
-  image.src = `/frames/${encodeURIComponent(state.design)}/${encodeURIComponent(state.agency.slug)}.png${query}`;
+  let objectUrl = null;
+  let problem = "Bingkai gagal dimuat. Periksa koneksi, lalu pilih ulang desainnya.";
   try {
+    if (design.personal && name) {
+      // A person's name and unit travel in the body of a POST, never in a URL (URLs land in logs and
+      // caches); the answer is private and not stored.
+      const form = new URLSearchParams({ name });
+      const unit = $("#person-unit").value.trim();
+      if (design.unit && unit) form.set("unit", unit);
+      let response;
+      try {
+        response = await fetch(`${url}${query}`, { method: "POST", body: form, credentials: "same-origin" });
+      } catch {
+        throw new Error(problem);
+      }
+      if (!response.ok) {
+        let body = null;
+        try {
+          body = await response.json();
+        } catch {
+          body = null;
+        }
+        problem = (body && body.detail) || problem;
+        throw new Error(problem);
+      }
+      objectUrl = URL.createObjectURL(await response.blob());
+      image.src = objectUrl;
+    } else {
+      image.src = `${url}${query}`;
+    }
     await image.decode();
   } catch {
+    if (objectUrl) URL.revokeObjectURL(objectUrl);
     if (id === frameRequest) {
-      say(ui.stageStatus, "Bingkai gagal dimuat. Periksa koneksi, lalu pilih ulang desainnya.");
+      say(ui.stageStatus, problem);
       studio.dataset.frame = "error";
     }
     return;
   }
+  if (objectUrl) URL.revokeObjectURL(objectUrl);
   if (id !== frameRequest) return;
   canvas.width = image.naturalWidth;
   canvas.height = image.naturalHeight;
