@@ -16,6 +16,7 @@ FLOORS = [
     {"checks"},  # layout checks (called by every render) and checks of finished files
     {"render"},  # design + context -> laid-out document
     {"output"},  # documents and pictures -> bytes
+    {"provenance"},  # bytes + issuing identity -> signed bytes; any file -> who issued it, changed or not
     {"photo"},  # photo + frame -> framed picture
     {"assets"},  # agency + design -> Asset, one builder per kind
     {"kit"},  # one agency -> its folder

@@ -1,0 +1,134 @@
+"""`netral identity init|import|show` and `netral verify FILE…` (see `provenance`)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from ..errors import NetralError
+from .options import fail_cleanly
+
+
+@click.group("identity")
+def identity():
+    """Identitas penerbit: kunci dan sertifikat untuk menandatangani materi kampanye."""
+
+
+@identity.command("init")
+@click.option("--agency", "-a", "agency_query", required=True,
+              help='Instansi penerbit: kode Kemendagri (34.04), slug atau nama ("Kabupaten Sleman").')
+@click.option("--agencies", "agencies_csv", type=click.Path(dir_okay=False),
+              help="CSV berisi unit Anda sendiri (kolom name; opsional short_name, slug, …).")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder identitas yang dibuat (kunci privat di dalamnya hanya dapat dibaca Anda).")
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650),
+              help="Masa berlaku sertifikat penandatangan, dalam hari.")
+@click.option("--force", is_flag=True, help="Timpa identitas yang sudah ada di folder itu.")
+@fail_cleanly
+def init(agency_query, agencies_csv, out_dir, days, force):
+    """Buat identitas UJI: root sendiri dan sertifikat penandatangan di bawahnya.
+
+    Hanya untuk mencoba: verifikator di luar kampanye akan melaporkannya
+    "tidak tepercaya". Untuk publikasi resmi, minta sertifikat dari CA
+    (mis. BSrE) lalu pakai `netral identity import`.
+
+    Contoh: netral identity init --agency "Kabupaten Sleman" --out identitas
+    """
+    from ..model.agencies import load_registry
+    from ..provenance.identity import CHAIN, KEY, ROOT, init_identity
+
+    agency = load_registry(agencies_csv).find(agency_query)
+    folder = init_identity(agency.name, out_dir, days=days, force=force)
+    click.echo(f"Identitas uji {agency.name} dibuat di {folder}/: {CHAIN}, {ROOT} (bagikan untuk --trust), "
+               f"{KEY} (rahasia, izin 600).")
+
+
+@identity.command("import")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder identitas yang dibuat.")
+@click.option("--pkcs12", "pkcs12_file", type=click.Path(exists=True, dir_okay=False),
+              help="Sertifikat dan kunci dalam satu berkas PKCS#12 (.p12/.pfx).")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="Sertifikat penandatangan (PEM/DER).")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="Kunci privatnya (PEM/DER, izin 600).")
+@click.option("--chain", type=click.Path(exists=True, dir_okay=False), help="Sertifikat perantara (PEM).")
+@click.option("--root", type=click.Path(exists=True, dir_okay=False), help="Sertifikat root CA (PEM).")
+@click.option("--organisation", help="Nama organisasi penerbit, bila sertifikat tidak memuatnya (O).")
+@click.option("--password-env", metavar="NAMA",
+              help="Variabel lingkungan berisi kata sandi PKCS#12/kunci; tanpa ini kata sandi ditanyakan bila perlu.")
+@click.option("--force", is_flag=True, help="Timpa identitas yang sudah ada di folder itu.")
+@fail_cleanly
+def import_(out_dir, pkcs12_file, cert, key, chain, root, organisation, password_env, force):
+    """Impor identitas resmi: sertifikat dan kunci dari CA Anda (mis. BSrE).
+
+    \b
+    Contoh: netral identity import --pkcs12 sleman.p12 --root bsre-root.pem --out identitas
+            netral identity import --cert sert.pem --key kunci.pem --chain perantara.pem --root root.pem --out identitas
+    Bila berkasnya berkata sandi, kunci disimpan tetap terenkripsi dengan kata sandi itu;
+    saat menandatangani isi NETRAL_IDENTITY_PASSWORD.
+    """
+    from ..provenance.identity import import_identity
+
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise NetralError(f"Variabel {password_env} tidak diisi. Isi dengan kata sandinya, lalu ulangi.")
+    options = dict(cert=cert, key=key, chain=chain, root=root, organisation=organisation, force=force)
+    try:
+        folder = import_identity(out_dir, pkcs12_file=pkcs12_file, password=password, **options)
+    except NetralError as exc:
+        if password is not None or "kata sandi" not in str(exc) or not _interactive():
+            raise
+        password = click.prompt("Kata sandi", hide_input=True)
+        folder = import_identity(out_dir, pkcs12_file=pkcs12_file, password=password, **options)
+    click.echo(f"Identitas diimpor ke {folder}/.")
+
+
+@identity.command("show")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@fail_cleanly
+def show(folder):
+    """Tampilkan identitas: organisasi, masa berlaku, sidik jari sertifikat (tanpa kunci)."""
+    from ..provenance.identity import load_identity
+
+    ident = load_identity(folder)
+    kind = "UJI (bukan untuk publikasi)" if ident.test else "resmi"
+    click.echo(f"{ident.organisation} — identitas {kind}; {ident.common_name}; algoritme {ident.algorithm.upper()}; "
+               f"berlaku sampai {ident.not_after:%Y-%m-%d}; SHA-256 {ident.fingerprint()}")
+
+
+@click.command("verify")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--trust", "trust_files", multiple=True, type=click.Path(exists=True),
+              help="Daftar root tepercaya (PEM), atau folder identitas (root.pem-nya). Boleh berulang.")
+@click.option("--json", "as_json", is_flag=True, help="Laporan sebagai JSON (satu objek per baris).")
+@fail_cleanly
+def verify(files, trust_files, as_json):
+    """Periksa keaslian berkas: penerbit, waktu, program, dan apakah berubah.
+
+    \b
+    Status: ASLI, DIUBAH (dan apa yang berubah), KEDALUWARSA, TIDAK TEPERCAYA,
+    TANPA KREDENSIAL (media sosial dan WhatsApp menghapus kredensial saat unggah).
+    Gambar diperiksa lewat Content Credentials (C2PA), PDF lewat tanda tangan PAdES,
+    manifest.json lewat manifest.json.p7s; SVG dan berkas lain lewat manifest.json
+    yang ditandatangani di foldernya. Keluar dengan kode 0 hanya bila semua ASLI.
+
+    Contoh: netral verify --trust root.pem out/kabupaten-sleman/*.png
+    """
+    from ..provenance.verify import load_trust, verify_file
+
+    trust = load_trust(list(trust_files))
+    reports = [verify_file(f, trust) for f in files]
+    for report in reports:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False) if as_json else report.message())
+    bad = sum(not r.ok for r in reports)
+    if not as_json and len(reports) > 1:
+        click.echo(f"{len(reports)} berkas diperiksa, {len(reports) - bad} asli.")
+    if bad:
+        click.get_current_context().exit(1)
+
+
+def _interactive() -> bool:
+    return click.get_text_stream("stdin").isatty()
