@@ -35,6 +35,9 @@ def test_kit_writes_every_file_with_manifest_and_caption(pack, sleman, tmp_path)
     assert {"twibbon-bundar.png", "twibbon-kotak.png", "logo-mark.svg", "logo-horizontal.pdf"} <= names
     assert any(n.endswith("-feed.jpg") for n in names) and any(n.endswith("-story.jpg") for n in names)
     assert any(n.endswith("-a4.pdf") for n in names) and any(n.endswith("-a3.pdf") for n in names)
+    # print-ready by default (issue 15): each screen PDF of a print format has its *-cetak.pdf
+    assert {"poster-larangan-a4-cetak.pdf", "poster-sanksi-a3-cetak.pdf", "leaflet-trifold-cetak.pdf"} <= names
+    assert {"carousel-larangan-01.jpg", "carousel-larangan-10.jpg", "carousel-larangan.pdf"} <= names
     caption = (folder / "caption.txt").read_text("utf-8")
     assert "Pemerintah Kabupaten Sleman" in caption
     assert "#ASNPilihNetral" in caption and "#NetralitasASN" in caption
@@ -111,3 +114,53 @@ def test_the_caption_is_pack_data_a_brand_can_override(registry, tmp_path):
     caption.write_text('channel = ""\ntext = "{agency.__class__}"\n', "utf-8")
     with pytest.raises(NetralError, match="tidak dikenal"):
         caption_text(load_pack(brand), registry.find("34.04"))
+
+
+def _boxes(path) -> dict[str, list[float]]:
+    import subprocess
+
+    out = subprocess.run(["pdfinfo", "-box", str(path)], check=True, capture_output=True, text=True).stdout
+    return {line.split(":")[0]: [float(v) for v in line.split(":")[1].split()] for line in out.splitlines()
+            if line.split(":")[0] in ("MediaBox", "TrimBox", "BleedBox")}
+
+
+def test_kit_lists_carousels_and_print_files_beside_the_screen_pdfs(pack, sleman, tmp_path):
+    from netral_assets.assets.carousel import carousel_designs, slide_count
+    from netral_assets.model.units import PT_PER_MM
+
+    options = KitOptions(only=("poster", "carousel", "leaflet", "cetak"),
+                         poster_formats=(("a4", ".pdf"), ("a3", ".pdf"), ("carousel", ".jpg")))
+    result = write_kit(pack, sleman, tmp_path, options)
+    assert not result.errors and not result.flagged
+    folder = result.folder
+    files = {e["path"]: e for e in json.loads((folder / "manifest.json").read_text("utf-8"))["files"]}
+    for design in carousel_designs(pack):
+        count = slide_count(pack, design)
+        assert count <= 10
+        for number in range(1, count + 1):
+            entry = files[f"carousel-{design.name}-{number:02d}.jpg"]
+            assert entry["variant"] == "carousel" and entry["slide"] == number and entry["slides"] == count
+            assert entry["size"] == {"px": [1080, 1350]} and entry["alt"]
+            with Image.open(folder / entry["path"]) as image:
+                assert image.size == (1080, 1350)
+        assert files[f"carousel-{design.name}.pdf"]["slides"] == count
+        for fmt, (w, h) in (("a4", (210, 297)), ("a3", (297, 420))):
+            screen, cetak = files[f"poster-{design.name}-{fmt}.pdf"], files[f"poster-{design.name}-{fmt}-cetak.pdf"]
+            assert screen["print"] is False and cetak["print"] is True and cetak["screen"] == screen["path"]
+            boxes = _boxes(folder / cetak["path"])
+            trim, bleed = boxes["TrimBox"], boxes["BleedBox"]
+            assert trim[2] - trim[0] == pytest.approx(w * PT_PER_MM, abs=0.1)
+            assert trim[3] - trim[1] == pytest.approx(h * PT_PER_MM, abs=0.1)
+            assert trim[0] - bleed[0] == pytest.approx(3 * PT_PER_MM, abs=0.1)
+            # the screen PDF is the page alone, no bleed
+            assert _boxes(folder / screen["path"])["MediaBox"] == pytest.approx([0, 0, w * PT_PER_MM, h * PT_PER_MM], abs=0.1)
+    leaflet = files["leaflet-trifold-cetak.pdf"]
+    assert leaflet["print"] is True and files["leaflet-trifold.pdf"]["print"] is False
+    boxes = _boxes(folder / leaflet["path"])
+    assert boxes["TrimBox"][2] - boxes["TrimBox"][0] == pytest.approx(297 * PT_PER_MM, abs=0.1)
+    assert boxes["TrimBox"][0] - boxes["BleedBox"][0] == pytest.approx(3 * PT_PER_MM, abs=0.1)
+    assert "leaflet-single-cetak.pdf" not in files  # the single page is for phones
+    # a second run keeps them all; an `--only cetak` run keeps the carousels in the manifest
+    assert write_kit(pack, sleman, tmp_path, options).rendered == 0
+    again = write_kit(pack, sleman, tmp_path, KitOptions(only=("cetak",), poster_formats=(("a4", ".pdf"),)))
+    assert {e["path"] for e in again.entries} >= {"carousel-larangan-01.jpg", "poster-larangan-a4.pdf"}

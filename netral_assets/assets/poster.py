@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import NetralError
 from ..model.agencies import Agency
-from ..model.designs import Design, default_design, load_design
+from ..model.designs import CAROUSEL, Design, default_design, load_design
 from ..model.formatting import format_number
 from ..model.pack import Pack
 from ..output.writers import encode_image, write_pdf, writer_for
@@ -92,5 +92,9 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
 
 @register("poster")
 def _build(request: Request) -> Asset:
+    if request.format == CAROUSEL:  # a slide or the PDF of the design's carousel (kit jobs)
+        from .carousel import build_from_request
+
+        return build_from_request(request)
     return build_poster(request.pack, request.agency, request.design, request.format, request.ext,
                         extra=request.extra)

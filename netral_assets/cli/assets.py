@@ -49,13 +49,16 @@ def logo(agency_query, brand_dir, agencies_csv, out_dir):
 @pack_options
 @click.option("--design", "-d", help="Nama desain poster (lihat: netral designs).")
 @click.option("--format", "fmt", default="feed", show_default=True,
-              help="square, feed, story, a4 atau a3 (a4/a3 sebagai PDF).")
+              help="square, feed, story, a4 atau a3 (a4/a3 sebagai PDF), atau carousel (slide 1080×1350 "
+                   "bernomor dan satu PDF; -o FOLDER/ atau -o NAMA).")
 @click.option("--print", "print_marks", is_flag=True, help="PDF cetak: bleed 3 mm dan tanda potong.")
 @click.option("--logo", "logo", type=click.Path(dir_okay=False),
               help="Logo instansi sendiri (PNG, JPEG atau SVG; persegi atau tegak paling baik), "
                    "dipasang di kaki poster menggantikan tanda kampanye.")
-@click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False),
-              help="Berkas keluaran; ekstensinya menentukan format (.png, .jpg, .webp, .pdf).")
+@click.option("--output", "-o", "out", required=True, type=click.Path(),
+              help="Berkas keluaran; ekstensinya menentukan format (.png, .jpg, .webp, .pdf). Carousel: "
+                   "folder (carousel-DESAIN-01.jpg … dan carousel-DESAIN.pdf) atau NAMA (NAMA-01.jpg … dan "
+                   "NAMA.pdf; NAMA.png untuk slide PNG).")
 @force_option
 @fail_cleanly
 def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force):
@@ -63,9 +66,50 @@ def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo
     from ..assets.poster import build_poster
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    if fmt == "carousel":
+        write_carousel(pack, agency, design, print_marks, logo, out, force)
+        return
+    if Path(out).is_dir() or out.endswith(("/", "\\")):
+        raise NetralError(f"-o {out} adalah folder; poster {fmt} ditulis ke satu berkas, misalnya -o poster.png.")
     asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks,
                          logo=logo)
     write_asset(asset, Path(out), force)
+
+
+def carousel_paths(out: str, design: str, ext: str) -> tuple[Path, callable]:
+    """Where a carousel goes: a folder (existing, or written with a trailing slash) takes the kit's
+    names; anything else is a stem, its extension (.jpg, .png, .pdf) dropped."""
+    from ..assets.carousel import pdf_name, slide_name
+
+    path = Path(out)
+    if path.is_dir() or out.endswith(("/", "\\")):
+        return path / pdf_name(design), lambda number: path / slide_name(design, number, ext)
+    stem = path.with_suffix("") if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".pdf") else path
+    return stem.with_name(stem.name + ".pdf"), lambda number: stem.with_name(f"{stem.name}-{number:02d}{ext}")
+
+
+def write_carousel(pack, agency, design, print_marks, logo, out: str, force: bool) -> None:
+    """`--format carousel`: every slide as a numbered JPEG (PNG when -o ends in .png) and one PDF."""
+    from ..assets.carousel import build_carousel, carousel_designs
+
+    if print_marks:
+        raise NetralError("--print hanya untuk format cetak (a4, a3), bukan carousel.")
+    if not design:
+        designs = carousel_designs(pack)
+        if not designs:
+            raise NetralError("Paket kampanye tidak punya desain poster dengan carousel.")
+        design = designs[0].name
+    ext = ".png" if Path(out).suffix.lower() == ".png" else ".jpg"
+    made = build_carousel(pack, agency, design, ext, logo=logo)
+    pdf_path, slide_path = carousel_paths(out, made.design.name, ext)
+    if made.pdf.findings and not force:
+        problems = "; ".join(str(f) for f in made.pdf.findings)
+        raise NetralError(f"Pemeriksaan carousel {made.design.name} gagal, berkas tidak ditulis: {problems}. "
+                          "Perbaiki desain/teks, atau tulis juga dengan --force.")
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    for number, slide in enumerate(made.slides, 1):
+        write_asset(slide, slide_path(number), force)
+    write_asset(made.pdf, pdf_path, force)
 
 
 def parse_contact(pairs: tuple[str, ...]) -> dict[str, str]:

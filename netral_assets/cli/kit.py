@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import NetralError
+from ..kit.plan import KIT_PARTS
 from .options import agency_option, fail_cleanly, load_inputs, pack_options
 
 
@@ -13,11 +14,13 @@ from .options import agency_option, fail_cleanly, load_inputs, pack_options
 @pack_options
 @click.option("--out", "-o", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder keluaran; kit ditulis ke OUT/<slug-instansi>/.")
-@click.option("--only", default="twibbon,logo,poster,leaflet", show_default=True,
-              help="Bagian kit yang dibuat, dipisah koma.")
+@click.option("--only", default=",".join(KIT_PARTS), show_default=True,
+              help="Bagian kit yang dibuat, dipisah koma (carousel: slide poster; cetak: PDF cetak "
+                   "dengan bleed dan tanda potong di samping PDF layar).")
 @fail_cleanly
 def kit(agency_query, brand_dir, agencies_csv, out_dir, only):
-    """Buat kit lengkap satu instansi: twibbon, logo, poster, manifest.json dan caption.txt."""
+    """Buat kit lengkap satu instansi: twibbon, logo, poster, carousel, leaflet, PDF cetak, manifest.json
+    dan caption.txt."""
     from ..batch.options import summarise_errors
     from ..kit.build import write_kit
     from ..kit.plan import KitOptions

@@ -33,19 +33,39 @@ from .manifest import (
     manifest_entry,
     read_manifest,
 )
-from .plan import Job, KitOptions, plan_kit
+from .plan import Job, KitOptions, part_of, plan_kit
 
 
 def build(job: Job, keep_image: bool = False) -> Asset:
     """Make the file a job describes. `keep_image` leaves the picture a raster file was encoded from
     on the asset (a batch makes its proof thumbnail from it); otherwise it is dropped at once, so a
     kit's assets held together cost only their bytes."""
-    asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
-                                job.options.extra, job.set_key))
+    if job.print_marks:
+        asset = build_print(job)
+    else:
+        asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
+                                    job.options.extra, job.set_key))
     if not keep_image and asset.image is not None:
         asset = dataclasses.replace(asset, image=None)
     # The plan names the file: the batch looks files up by these names before anything is built.
     return asset if asset.name == job.name else dataclasses.replace(asset, name=job.name)
+
+
+def build_print(job: Job) -> Asset:
+    """A `*-cetak.pdf`: the print file beside a screen PDF, with 3 mm bleed and crop marks (the
+    trifold leaflet also with fold marks), TrimBox exactly the paper. The kinds' registered builders
+    make the screen files; the print files are the same kinds' `print_marks` path (`netral poster
+    --print`, `netral leaflet --print`)."""
+    if job.kind == "poster":
+        from ..assets.poster import build_poster
+
+        return build_poster(job.pack, job.agency, job.design, job.format, ".pdf", print_marks=True,
+                            extra=job.options.extra)
+    if job.kind == "leaflet":
+        from ..assets.leaflet import build_leaflet
+
+        return build_leaflet(job.pack, job.agency, job.design, print_marks=True)
+    raise NetralError(f"Tidak ada versi cetak untuk {job.kind} ({job.name}).")
 
 
 def build_kit_assets(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Asset]:
@@ -104,8 +124,8 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     jobs = plan_kit(pack, agency, options)
     planned = {job.name for job in jobs}
     # Files of parts this run does not make stay listed (an `--only twibbon` run keeps the posters).
-    kept = [e for name, e in state.items() if name not in planned and e["kind"] not in options.only
-            and (folder / name).is_file()]
+    kept = [e for name, e in state.items() if name not in planned
+            and part_of(e) not in options.only and (folder / name).is_file()]
     done: dict[str, dict] = {}
 
     def save(final: bool = False) -> None:

@@ -69,6 +69,7 @@ def manifest_entry(asset: Asset, job: Job | None = None) -> dict:
     """The manifest's record of one file; with its job, also the fingerprint of its inputs."""
     entry = asset.manifest_entry()
     if job is not None:
+        entry.update(job.entry)  # "print" (screen PDF or *-cetak.pdf), a carousel's "slide"/"slides"
         entry["fingerprint"] = job.fingerprint
     return entry
 

@@ -20,16 +20,21 @@ from .._version import __version__
 from ..errors import NetralError
 from ..files import sha256_of
 from ..model.agencies import Agency
-from ..model.designs import list_designs
+from ..model.designs import CAROUSEL, list_designs
 from ..model.pack import Pack
 from ..resources import PACKAGE_DIR
 
-KIT_PARTS = ("twibbon", "logo", "poster", "leaflet")
-# What `netral kit` and `netral batch` make by default (issues 3 and 4): every twibbon design as a
-# square PNG, the logo set, every poster design in these formats (print PDFs plain, without marks;
-# a print shop gets `netral poster --print`), and every leaflet variant.
+KIT_PARTS = ("twibbon", "logo", "poster", "carousel", "leaflet", "cetak")
+# What `netral kit` and `netral batch` make by default (issues 3, 4 and 15): every twibbon design as
+# a square PNG, the logo set, every poster design in these formats, every poster design's carousel
+# (its slides as numbered JPEGs and one PDF of them: "carousel" in the poster formats, part
+# "carousel"), every leaflet variant, and the print files (part "cetak"): beside each screen PDF of a
+# print format (A4, A3, the trifold leaflet) a `*-cetak.pdf` with 3 mm bleed and crop marks (and the
+# leaflet's fold marks) for a print shop. The manifest says which is which ("print": true / false).
 KIT_TWIBBON_FORMATS = (("square", ".png"),)
-KIT_POSTER_FORMATS = (("feed", ".jpg"), ("story", ".jpg"), ("a4", ".pdf"), ("a3", ".pdf"))
+KIT_POSTER_FORMATS = (("feed", ".jpg"), ("story", ".jpg"), ("a4", ".pdf"), ("a3", ".pdf"), ("carousel", ".jpg"))
+KIT_PRINT_LEAFLETS = ("trifold",)  # the leaflets that are printed and folded (`single` is for phones)
+PRINT_SUFFIX = "-cetak"  # poster-larangan-a4-cetak.pdf, leaflet-trifold-cetak.pdf
 LOGO_LAYOUTS = ("horizontal", "stacked")
 # The packages and modules whose code shapes an asset's bytes, named explicitly (a new subpackage is
 # either added here or does not render): their source is part of each fingerprint, so a fixed renderer
@@ -72,6 +77,10 @@ class Job:
     agency: Agency | None = field(repr=False, compare=False)  # None: the same file for every agency
     options: KitOptions = field(repr=False, compare=False)
     set_key: str = field(default="", repr=False, compare=False)  # the inputs of the file's set (not its format)
+    print_marks: bool = False  # a *-cetak.pdf: bleed and crop (and fold) marks
+    # What the manifest says of the file besides the asset's own record: "print" (true for the
+    # *-cetak.pdf files, false for the screen PDFs beside them), a carousel's "slide" and "slides".
+    entry: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ext(self) -> str:
@@ -167,6 +176,10 @@ class _PackInputs:
         # The mark is the logo file titled with the campaign name; no agency, colour or font reaches it.
         return self._memo("mark", lambda: {"name": self.pack.name, "logo": self.tree("brand", "logo")})
 
+    def for_carousel(self) -> dict:
+        # the shared carousel template (a poster design's own inputs cover the rest)
+        return self._memo("carousel", lambda: {"carousel": self.tree("templates", "poster/carousel")})
+
     def for_lockup(self) -> dict:
         return self._memo("lockup", lambda: {
             "config": self.config(),
@@ -184,6 +197,16 @@ def _pack_inputs(pack: Pack) -> _PackInputs:
     return inputs
 
 
+def part_of(entry: dict) -> str:
+    """The kit part a manifest entry belongs to (carousels and print files are poster or leaflet
+    kinds, but parts of their own)."""
+    if entry.get("print"):
+        return "cetak"
+    if entry.get("variant") == CAROUSEL:
+        return "carousel"
+    return entry["kind"]
+
+
 def _fingerprint(inputs: dict, agency: Agency | None, job: dict) -> str:
     return _sha({"inputs": inputs, "agency": agency.as_dict() if agency else None, "job": job,
                  "software": software()})
@@ -197,11 +220,12 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
     inputs = _pack_inputs(pack)
     jobs: list[Job] = []
 
-    def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None):
-        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **(settings or {})}
-        set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **(settings or {})})
+    def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None, print_marks=False, entry=None):
+        settings = {**(settings or {}), **({"print": True} if print_marks else {})}
+        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings}
+        set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **settings})
         jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
-                        options, set_key))
+                        options, set_key, print_marks, entry or {}))
 
     if "twibbon" in options.only:
         for design in inputs.designs("twibbon"):
@@ -220,14 +244,52 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
         for layout in LOGO_LAYOUTS:
             for ext in (".svg", ".pdf", ".png"):
                 add(f"logo-{layout}{ext}", "logo", "lockup", layout, inputs.for_lockup(), agency)
-    if "poster" in options.only:
-        for design in inputs.designs("poster"):
-            for fmt, ext in options.poster_formats:
-                if fmt in design.formats:
-                    add(f"poster-{design.name}-{fmt}{ext}", "poster", design.name, fmt,
-                        inputs.for_design("poster", design.name), agency, {"extra": options.extra})
-    if "leaflet" in options.only:
-        for design in inputs.designs("leaflet"):
-            add(f"leaflet-{design.name}.pdf", "leaflet", design.name, design.formats[0],
-                inputs.for_design("leaflet", design.name), agency)
+    poster_extra = {"extra": options.extra}
+    for design in inputs.designs("poster") if {"poster", "cetak"} & set(options.only) else ():
+        poster_inputs = inputs.for_design("poster", design.name)
+        for fmt, ext in options.poster_formats:
+            if fmt not in design.formats:
+                continue
+            name = f"poster-{design.name}-{fmt}"
+            paper = ext == ".pdf" and design.format(fmt).is_print
+            if "poster" in options.only:
+                add(f"{name}{ext}", "poster", design.name, fmt, poster_inputs, agency, poster_extra,
+                    entry={"print": False} if paper else None)
+            if "cetak" in options.only and paper:
+                add(f"{name}{PRINT_SUFFIX}.pdf", "poster", design.name, fmt, poster_inputs, agency, poster_extra,
+                    print_marks=True, entry={"print": True, "screen": f"{name}{ext}"})
+    if "carousel" in options.only:
+        for fmt, ext in options.poster_formats:
+            if fmt != CAROUSEL:
+                continue
+            for design in inputs.designs("poster"):
+                if design.carousel is not None:
+                    _plan_carousel(add, pack, design, ext,
+                                   {**inputs.for_design("poster", design.name), **inputs.for_carousel()},
+                                   agency, poster_extra)
+    for design in inputs.designs("leaflet") if {"leaflet", "cetak"} & set(options.only) else ():
+        name = f"leaflet-{design.name}"
+        leaflet_inputs = inputs.for_design("leaflet", design.name)
+        paper = design.name in KIT_PRINT_LEAFLETS
+        if "leaflet" in options.only:
+            add(f"{name}.pdf", "leaflet", design.name, design.formats[0], leaflet_inputs, agency,
+                entry={"print": False} if paper else None)
+        if "cetak" in options.only and paper:
+            add(f"{name}{PRINT_SUFFIX}.pdf", "leaflet", design.name, design.formats[0], leaflet_inputs, agency,
+                print_marks=True, entry={"print": True, "screen": f"{name}.pdf"})
     return jobs
+
+
+def _plan_carousel(add, pack: Pack, design, ext: str, pack_inputs: dict, agency: Agency, settings: dict) -> None:
+    """A poster design's carousel, as poster jobs of format "carousel": one job per slide (counted
+    from the same content the template shows, so no point is left out) and one for the PDF of all of
+    them; all drawn from one layout (the jobs share their set key, and assets/carousel.py keeps the
+    set)."""
+    from ..assets.carousel import pdf_name, slide_count, slide_name
+
+    count = slide_count(pack, design)
+    for number in range(1, count + 1):
+        add(slide_name(design.name, number, ext), "poster", design.name, CAROUSEL, pack_inputs, agency, settings,
+            entry={"slide": number, "slides": count})
+    add(pdf_name(design.name), "poster", design.name, CAROUSEL, pack_inputs, agency, settings,
+        entry={"slides": count})

@@ -28,7 +28,12 @@ FORMATS = {
     "a3": {"mm": (297, 420)},
     "a4-landscape": {"mm": (297, 210)},
 }
-
+# A poster design with a `[carousel]` table in design.toml also comes as a carousel: slides of this
+# size, one page each, laid out from the shared template below (assets/carousel.py). It is not one of
+# the design's `formats` (those are single pictures), so it is asked for by name.
+CAROUSEL = "carousel"
+CAROUSEL_PX = (1080, 1350)
+CAROUSEL_TEMPLATE = "poster/carousel/carousel.html.j2"
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,18 @@ class Design:
     def formats(self) -> list[str]:
         return list(self.meta.get("formats", []))
 
+    @property
+    def carousel(self) -> dict | None:
+        """The design's `[carousel]` table (what its slides show), or None: no carousel form."""
+        return self.meta.get(CAROUSEL)
+
     def format(self, name: str) -> Format:
+        if name == CAROUSEL and self.carousel is not None:
+            return Format(CAROUSEL, *CAROUSEL_PX)
         if name not in self.formats:
             raise NetralError(
                 f"Desain {self.kind}/{self.name} tidak punya format '{name}'. "
-                f"Pilih salah satu: {', '.join(self.formats)}."
+                f"Pilih salah satu: {', '.join(self.formats + ([CAROUSEL] if self.carousel is not None else []))}."
             )
         if name in FORMATS:
             spec = FORMATS[name]
@@ -140,7 +152,10 @@ class Design:
         return Window(**spec) if spec else None
 
     def settings(self, fmt: str) -> dict:
-        """The design's `[settings]`, with the format's `[override.<fmt>.settings]` on top."""
+        """The design's `[settings]`, with the format's `[override.<fmt>.settings]` on top. A carousel
+        has its own: `[carousel.settings]` over no safe zones (its template sets the rest)."""
+        if fmt == CAROUSEL and self.carousel is not None:
+            return {"safe_top": 0, "safe_bottom": 0, **self.carousel.get("settings", {})}
         over = self.meta.get("override", {}).get(fmt, {}).get("settings", {})
         return {**self.meta.get("settings", {}), **over}
 
