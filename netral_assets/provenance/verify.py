@@ -87,10 +87,10 @@ class Report:
                     f"ambil berkas asli dari {issuer}.")
         if self.status == "expired":
             until = f" (berlaku sampai {_when(self.valid_until)})" if self.valid_until else ""
-            return (f"{head} ditandatangani {who}{when}, tetapi sertifikatnya tidak berlaku lagi{until}. "
+            return (f"{head} ditandatangani oleh {who}{when}, tetapi sertifikatnya tidak berlaku lagi{until}. "
                     "Minta berkas yang ditandatangani ulang.")
         if self.status == "untrusted":
-            return (f"{head} ditandatangani {who}{when}{via}, tetapi sertifikatnya tidak ada di daftar tepercaya. "
+            return (f"{head} ditandatangani oleh {who}{when}{via}, tetapi sertifikatnya tidak ada di daftar tepercaya. "
                     f"Periksa lagi dengan --trust berisi root resmi kampanye.{test}")
         if self.status == "none":
             return (f"{head} berkas tidak membawa tanda tangan digital (media sosial dan WhatsApp menghapusnya). "
