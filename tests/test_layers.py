@@ -61,7 +61,7 @@ def test_composed_pdf_matches_the_single_document_render(pack, longest, tmp_path
     finally:
         doc.close()
         ref.close()
-    text = " ".join(pdftotext(asset.data, tmp_path).split())
+    text = " ".join(pdftotext(asset.data, tmp_path).split()).replace("/ ", "/")  # a name may break after a slash
     assert " ".join(longest.name.split()) in text and "Sumber: KASN" in text
     # every font embedded, and each subset under its own tag (the two layers' subsets differ)
     fonts = pdffonts(asset.data, tmp_path)
