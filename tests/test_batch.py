@@ -209,6 +209,10 @@ def test_a_province_asked_by_name_is_named_on_the_cover_beside_units_that_share_
     assert national(out)["summary"]["agencies"] == 1
     text = " ".join(pdftotext((out / "proof.pdf").read_bytes(), tmp_path).split())
     assert "Jawa Tengah; unit dari units.csv; bagian logo" in text
+    # The national manifest names the CSV and its sha256, never the operator's path (their username).
+    selection = national(out)["selection"]
+    assert selection["agencies_csv"] == "units.csv" and selection["agencies_csv_sha256"] == sha(csv)
+    assert str(tmp_path) not in (out / "manifest.json").read_text("utf-8")
 
 
 def test_selection_text_says_what_was_chosen():

@@ -21,7 +21,7 @@ from PIL import Image
 from netral_assets.defaults import FRAMING_MEMORY_BYTES, FRAMING_OVERHEAD_BYTES, PHOTO_MAX_DECODE_BYTES
 from netral_assets.errors import NetralError
 from netral_assets.kit.plan import KitOptions
-from netral_assets.photo.decode import LIMITS, Limits, decode_cost, open_photo
+from netral_assets.photo.decode import LIMITS, Limits, decode_cost, jpeg_factor, open_photo
 from netral_assets.photo.frame import Frame, frame_photo
 from netral_assets.web import create_app
 from netral_assets.web import server as web_server
@@ -114,6 +114,12 @@ def test_a_photo_over_the_memory_budget_is_refused_before_decoding(frame):
     big = jpeg((1200, 1200), progressive=True)
     with pytest.raises(NetralError, match=r"JPEG progresif .* simpan ulang sebagai JPEG biasa \(baseline\)"):
         open_photo(big, "p.jpg", Limits(max_decode_bytes=2 * MB))
+    # Where the format allows, the photo is decoded smaller rather than refused: at half size its
+    # 1.4 MP cost 5.8 MB with the coefficients, within a 6 MB budget.
+    limits = Limits(max_decode_bytes=6 * MB)
+    with open_photo(big, "p.jpg", limits) as image:
+        assert jpeg_factor(image, limits) == 2 and decode_cost(image, limits) <= 6 * MB
+    assert frame_photo(big, frame, limits=limits).image.size == (400, 400)
 
 
 def test_a_damaged_exif_block_is_one_indonesian_warning(frame):

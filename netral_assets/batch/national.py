@@ -10,10 +10,20 @@ import json
 from pathlib import Path
 
 from .._version import __version__
-from ..files import atomic_file, write_atomic
+from ..files import atomic_file, sha256_of, write_atomic
 from ..kit.manifest import compact_bytes
 from ..model.pack import Pack
 from .options import MANIFEST, STATE_DIR, AgencyResult, agency_files
+
+
+def public_selection(selection: dict) -> dict:
+    """The selection as the manifest shows it: the agencies CSV by its file name and sha256, never by
+    its path (which names the operator's home folder, their username)."""
+    csv = selection.get("agencies_csv")
+    if not csv:
+        return selection
+    path = Path(csv)
+    return {**selection, "agencies_csv": path.name, "agencies_csv_sha256": sha256_of(path)}
 
 
 def write_national_manifest(pack: Pack, out: Path, results: list[AgencyResult], errors: list[dict],
@@ -32,7 +42,7 @@ def write_national_manifest(pack: Pack, out: Path, results: list[AgencyResult], 
         "generator": f"netral-assets {__version__}",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "campaign": pack.name,
-        "selection": selection,
+        "selection": public_selection(selection),
         "summary": {
             "agencies": len(results),
             "agencies_failed": sum(1 for r in results if r.errors),

@@ -257,16 +257,18 @@ def draft_factor(pixels: int, limits: Limits) -> int:
     return factor
 
 
-def decode_cost(image: Image.Image, limits: Limits = LIMITS) -> int:
+def decode_cost(image: Image.Image, limits: Limits = LIMITS, factor: int | None = None) -> int:
     """The most memory framing this (lazily opened) photo takes, in bytes, from its header alone:
     decoded px × PEAK_BYTES_PER_PIXEL of its mode; a progressive JPEG adds libjpeg's coefficient buffer
     (2 bytes per coefficient of every component at full size, whatever the draft scale); WebP, HEIF and
-    AVIF decode into their library's buffer before Pillow copies it (4 bytes per px more)."""
+    AVIF decode into their library's buffer before Pillow copies it (4 bytes per px more). A JPEG is
+    counted at `factor`, by default the one framing will decode it at most at (`jpeg_factor`)."""
     width, height = image.size
     pixels = width * height
     per_pixel = PEAK_BYTES_PER_PIXEL.get(image.mode, 13)
     if image.format in ("JPEG", "MPO"):
-        cost = per_pixel * pixels // draft_factor(pixels, limits) ** 2
+        factor = factor or jpeg_factor(image, limits)
+        cost = per_pixel * pixels // factor**2
         if _progressive(image):
             layers = getattr(image, "layer", None) or [("", 1, 1, 0)]
             h_max = max(h for _, h, _, _ in layers)
@@ -277,6 +279,16 @@ def decode_cost(image: Image.Image, limits: Limits = LIMITS) -> int:
     if image.format in ("WEBP", "HEIF", "AVIF"):
         per_pixel += 4
     return per_pixel * pixels
+
+
+def jpeg_factor(image: Image.Image, limits: Limits = LIMITS) -> int:
+    """The least a JPEG is reduced when it is decoded (1, 2, 4 or 8): enough to keep its px within
+    max_pixels and its memory within max_decode_bytes. Framing reduces more when the window needs
+    fewer px, never less."""
+    factor = draft_factor(image.size[0] * image.size[1], limits)
+    while factor < 8 and decode_cost(image, limits, factor) > limits.max_decode_bytes:
+        factor *= 2
+    return factor
 
 
 def why_broken(exc: Exception) -> str:

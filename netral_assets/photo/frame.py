@@ -28,8 +28,8 @@ from .decode import (
     LIMITS,
     Limits,
     decode_cost,
-    draft_factor,
     flatten,
+    jpeg_factor,
     open_photo,
     orientation,
     to_srgb,
@@ -106,21 +106,27 @@ def frame_photo(
 ) -> Framed:
     """Put `photo` under `frame` at `placement`. NetralError (one line, naming the photo) if refused.
     `reserve(cost)`, if given, is entered with the photo's `decode_cost` (bytes, from its header) before
-    any pixel is decoded, and left when the framed picture is made (the web app's memory budget)."""
+    any pixel is decoded, and left once the decoded photo is released (the web app's memory budget)."""
     placement = placement.check()
     label = name or (str(photo) if isinstance(photo, (str, Path)) else "foto")
     warn: list[str] = []
-    with open_photo(photo, label, limits) as image:
+    image = open_photo(photo, label, limits)
+    try:
         held = reserve(decode_cost(image, limits)) if reserve else contextlib.nullcontext()
+    except BaseException:
+        image.close()
+        raise
+    with held:
         try:
-            with held:
-                return _frame(image, frame, placement, label, limits, warn)
+            return _frame(image, frame, placement, label, limits, warn)
         except NetralError:
             raise
         except BROKEN_FILE as exc:
             raise NetralError(f"{label}: berkas gambar rusak ({why_broken(exc)}).") from None
         except MemoryError:
             raise NetralError(f"{label}: foto terlalu besar untuk memori yang tersedia.") from None
+        finally:
+            image.close()  # frees its pixels (leaving `with image` would not) before the reservation ends
 
 
 def _frame(image, frame: Frame, placement: Placement, label: str, limits: Limits, warn: list) -> Framed:
@@ -137,7 +143,7 @@ def _frame(image, frame: Frame, placement: Placement, label: str, limits: Limits
     if image.format in ("JPEG", "MPO"):
         # Decode at 1/2, 1/4 or 1/8 scale (done inside libjpeg's IDCT): the largest reduction that still
         # gives at least one decoded px per output px, and never more decoded px than max_pixels.
-        wanted = max(next((f for f in (8, 4, 2) if f * scale <= 1), 1), draft_factor(raw_size[0] * raw_size[1], limits))
+        wanted = max(next((f for f in (8, 4, 2) if f * scale <= 1), 1), jpeg_factor(image, limits))
         if wanted > 1 and min(raw_size) >= wanted:
             drafted = image.draft(image.mode, (raw_size[0] // wanted, raw_size[1] // wanted))
             factor = round(raw_size[0] / drafted[1][2]) if drafted else 1
