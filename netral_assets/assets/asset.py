@@ -70,6 +70,7 @@ class Request:
     name: str
     extra: dict | None = None
     key: str = ""
+    print_marks: bool = False  # the print file: bleed and crop (and fold) marks, TrimBox the paper
 
 
 BUILDERS: dict[str, Callable[[Request], Asset]] = {}

@@ -149,4 +149,4 @@ def build_leaflet(
 
 @register("leaflet")
 def _build(request: Request) -> Asset:
-    return build_leaflet(request.pack, request.agency, request.design)
+    return build_leaflet(request.pack, request.agency, request.design, print_marks=request.print_marks)

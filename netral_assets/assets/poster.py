@@ -97,4 +97,4 @@ def _build(request: Request) -> Asset:
 
         return build_from_request(request)
     return build_poster(request.pack, request.agency, request.design, request.format, request.ext,
-                        extra=request.extra)
+                        print_marks=request.print_marks, extra=request.extra)

@@ -31,6 +31,9 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only):
     click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/")
     for entry in result.flagged:
         click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)
+    warnings = sorted({w for entry in result.entries for w in entry.get("warnings", [])})
+    for warning in warnings:
+        click.echo(f"PERINGATAN {warning}", err=True)
     for line in summarise_errors(result.errors):
         click.echo(f"GALAT {line}", err=True)
     if result.errors:

@@ -32,6 +32,7 @@ from .manifest import (
     manifest_bytes,
     manifest_entry,
     read_manifest,
+    with_warnings,
 )
 from .plan import Job, KitOptions, part_of, plan_kit
 
@@ -53,19 +54,12 @@ def build(job: Job, keep_image: bool = False) -> Asset:
 
 def build_print(job: Job) -> Asset:
     """A `*-cetak.pdf`: the print file beside a screen PDF, with 3 mm bleed and crop marks (the
-    trifold leaflet also with fold marks), TrimBox exactly the paper. The kinds' registered builders
-    make the screen files; the print files are the same kinds' `print_marks` path (`netral poster
-    --print`, `netral leaflet --print`)."""
-    if job.kind == "poster":
-        from ..assets.poster import build_poster
-
-        return build_poster(job.pack, job.agency, job.design, job.format, ".pdf", print_marks=True,
-                            extra=job.options.extra)
-    if job.kind == "leaflet":
-        from ..assets.leaflet import build_leaflet
-
-        return build_leaflet(job.pack, job.agency, job.design, print_marks=True)
-    raise NetralError(f"Tidak ada versi cetak untuk {job.kind} ({job.name}).")
+    trifold leaflet also with fold marks), TrimBox exactly the paper: the same kind's builder, asked
+    for its print marks (`netral poster --print`, `netral leaflet --print`)."""
+    if job.kind not in ("poster", "leaflet"):
+        raise NetralError(f"Tidak ada versi cetak untuk {job.kind} ({job.name}).")
+    return build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, ".pdf", job.name,
+                               job.options.extra, job.set_key, print_marks=True))
 
 
 def build_kit_assets(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Asset]:
@@ -152,7 +146,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
             clock = time.process_time()
             if (not force and old is not None and old["fingerprint"] == job.fingerprint
                     and sha256_of(path) == old["sha256"]):
-                done[job.name] = old
+                done[job.name] = with_warnings(old)  # the figures' age is counted again each run
                 result.skipped += 1
                 timings["check"] = timings.get("check", 0.0) + time.process_time() - clock
                 if on_file:

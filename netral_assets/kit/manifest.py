@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .._version import __version__
 from ..assets.asset import Asset
+from ..checks import stale_figures
 from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.pack import Pack
@@ -65,9 +66,16 @@ def _fill(template: str, values: dict[str, str], path: Path) -> str:
 
 # -- the manifest ------------------------------------------------------------------------------------
 
+def with_warnings(entry: dict) -> dict:
+    """The entry with its `warnings`: figures printed on it whose data is older than the statistics'
+    age limit (not a finding: the file is right, the figure is old; `netral stats --check` says which)."""
+    entry["warnings"] = [str(w) for w in stale_figures(entry.get("sources") or [])]
+    return entry
+
+
 def manifest_entry(asset: Asset, job: Job | None = None) -> dict:
     """The manifest's record of one file; with its job, also the fingerprint of its inputs."""
-    entry = asset.manifest_entry()
+    entry = with_warnings(asset.manifest_entry())
     if job is not None:
         entry.update(job.entry)  # "print" (screen PDF or *-cetak.pdf), a carousel's "slide"/"slides"
         entry["fingerprint"] = job.fingerprint
