@@ -14,6 +14,7 @@ from .check import check
 from .frame import frame
 from .info import agencies, designs, stats
 from .kit import kit
+from .provenance import identity, verify
 from .serve import serve
 
 
@@ -26,7 +27,8 @@ def cli():
     """
 
 
-for command in (kit, twibbon, logo, poster, leaflet, frame, batch, check, designs, stats, agencies, serve):
+for command in (kit, twibbon, logo, poster, leaflet, frame, batch, check, designs, stats, agencies, serve,
+                identity, verify):
     cli.add_command(command)
 
 

@@ -8,7 +8,16 @@ import click
 
 from ..errors import NetralError
 from ..model.agencies import CONTACT_FIELDS
-from .options import agency_option, fail_cleanly, force_option, load_inputs, pack_options, write_asset
+from .options import (
+    agency_option,
+    fail_cleanly,
+    force_option,
+    identity_option,
+    load_inputs,
+    pack_options,
+    signer_for,
+    write_asset,
+)
 
 
 @click.command()
@@ -19,14 +28,16 @@ from .options import agency_option, fail_cleanly, force_option, load_inputs, pac
 @click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False),
               help="Berkas keluaran .png atau .webp (latar transparan).")
 @force_option
+@identity_option
 @fail_cleanly
-def twibbon(agency_query, brand_dir, agencies_csv, design, fmt, out, force):
+def twibbon(agency_query, brand_dir, agencies_csv, design, fmt, out, force, identity):
     """Buat bingkai twibbon (PNG transparan di jendela foto)."""
     from ..assets.twibbon import build_twibbon
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    sign = signer_for(identity, pack, agency)
     asset = build_twibbon(pack, agency, design, Path(out).suffix.lower(), fmt)
-    write_asset(asset, Path(out), force)
+    write_asset(asset, Path(out), force, sign)
 
 
 @click.command()
@@ -34,14 +45,16 @@ def twibbon(agency_query, brand_dir, agencies_csv, design, fmt, out, force):
 @pack_options
 @click.option("--out", "-o", "out_dir", default="out/logo", show_default=True, type=click.Path(file_okay=False),
               help="Folder keluaran.")
+@identity_option
 @fail_cleanly
-def logo(agency_query, brand_dir, agencies_csv, out_dir):
+def logo(agency_query, brand_dir, agencies_csv, out_dir, identity):
     """Buat tanda kampanye (SVG, PNG 512/1024, PDF) dan lockup instansi mendatar dan bersusun."""
     from ..assets.logo import build_logo_assets
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    sign = signer_for(identity, pack, agency)
     for asset in build_logo_assets(pack, agency):
-        write_asset(asset, Path(out_dir) / asset.name)
+        write_asset(asset, Path(out_dir) / asset.name, sign=sign)
 
 
 @click.command()
@@ -60,20 +73,22 @@ def logo(agency_query, brand_dir, agencies_csv, out_dir):
                    "folder (carousel-DESAIN-01.jpg … dan carousel-DESAIN.pdf) atau NAMA (NAMA-01.jpg … dan "
                    "NAMA.pdf; NAMA.png untuk slide PNG).")
 @force_option
+@identity_option
 @fail_cleanly
-def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force):
+def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force, identity):
     """Buat poster edukasi untuk satu instansi."""
     from ..assets.poster import build_poster
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    sign = signer_for(identity, pack, agency)
     if fmt == "carousel":
-        write_carousel(pack, agency, design, print_marks, logo, out, force)
+        write_carousel(pack, agency, design, print_marks, logo, out, force, sign)
         return
     if Path(out).is_dir() or out.endswith(("/", "\\")):
         raise NetralError(f"-o {out} adalah folder; poster {fmt} ditulis ke satu berkas, misalnya -o poster.png.")
     asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks,
                          logo=logo)
-    write_asset(asset, Path(out), force)
+    write_asset(asset, Path(out), force, sign)
 
 
 def carousel_paths(out: str, design: str, ext: str) -> tuple[Path, callable]:
@@ -88,7 +103,7 @@ def carousel_paths(out: str, design: str, ext: str) -> tuple[Path, callable]:
     return stem.with_name(stem.name + ".pdf"), lambda number: stem.with_name(f"{stem.name}-{number:02d}{ext}")
 
 
-def write_carousel(pack, agency, design, print_marks, logo, out: str, force: bool) -> None:
+def write_carousel(pack, agency, design, print_marks, logo, out: str, force: bool, sign=None) -> None:
     """`--format carousel`: every slide as a numbered JPEG (PNG when -o ends in .png) and one PDF."""
     from ..assets.carousel import build_carousel, carousel_designs
 
@@ -108,8 +123,8 @@ def write_carousel(pack, agency, design, print_marks, logo, out: str, force: boo
                           "Perbaiki desain/teks, atau tulis juga dengan --force.")
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     for number, slide in enumerate(made.slides, 1):
-        write_asset(slide, slide_path(number), force)
-    write_asset(made.pdf, pdf_path, force)
+        write_asset(slide, slide_path(number), force, sign)
+    write_asset(made.pdf, pdf_path, force, sign)
 
 
 def parse_contact(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -149,13 +164,15 @@ def parse_contact(pairs: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--output", "-o", "out", required=True, type=click.Path(dir_okay=False), help="Berkas keluaran .pdf.")
 @force_option
+@identity_option
 @fail_cleanly
-def leaflet(agency_query, brand_dir, agencies_csv, variant, print_marks, pdfa, contact_pairs, out, force):
+def leaflet(agency_query, brand_dir, agencies_csv, variant, print_marks, pdfa, contact_pairs, out, force, identity):
     """Buat leaflet edukasi netralitas ASN (PDF siap cetak dan aksesibel) untuk satu instansi."""
     from ..assets.leaflet import build_leaflet
 
     if Path(out).suffix.lower() != ".pdf":
         raise NetralError(f"Leaflet hanya dibuat sebagai PDF: pakai -o {Path(out).stem or 'leaflet'}.pdf")
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    sign = signer_for(identity, pack, agency)
     asset = build_leaflet(pack, agency, variant, print_marks=print_marks, pdfa=pdfa, contact=parse_contact(contact_pairs))
-    write_asset(asset, Path(out), force)
+    write_asset(asset, Path(out), force, sign)

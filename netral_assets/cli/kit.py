@@ -6,7 +6,7 @@ import click
 
 from ..errors import NetralError
 from ..kit.plan import KIT_PARTS
-from .options import agency_option, fail_cleanly, load_inputs, pack_options
+from .options import agency_option, fail_cleanly, identity_option, load_inputs, pack_options
 
 
 @click.command()
@@ -17,8 +17,9 @@ from .options import agency_option, fail_cleanly, load_inputs, pack_options
 @click.option("--only", default=",".join(KIT_PARTS), show_default=True,
               help="Bagian kit yang dibuat, dipisah koma (carousel: slide poster; cetak: PDF cetak "
                    "dengan bleed dan tanda potong di samping PDF layar).")
+@identity_option
 @fail_cleanly
-def kit(agency_query, brand_dir, agencies_csv, out_dir, only):
+def kit(agency_query, brand_dir, agencies_csv, out_dir, only, identity):
     """Buat kit lengkap satu instansi: twibbon, logo, poster, carousel, leaflet, PDF cetak, manifest.json
     dan caption.txt."""
     from ..batch.options import summarise_errors
@@ -27,8 +28,9 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only):
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    result = write_kit(pack, agency, out_dir, KitOptions(only=parts))
-    click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/")
+    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity))
+    click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/"
+               + (" (ditandatangani; periksa dengan netral verify)" if identity else ""))
     for entry in result.flagged:
         click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)
     warnings = sorted({w for entry in result.entries for w in entry.get("warnings", [])})

@@ -61,14 +61,40 @@ def load_inputs(brand_dir, agencies_csv, agency_query=None):
     return pack, registry, agency
 
 
-def write_asset(asset, out: Path, force: bool = False) -> None:
+identity_option = click.option(
+    "--identity", "identity", envvar="NETRAL_IDENTITY", type=click.Path(file_okay=False),
+    help="Folder identitas penerbit (netral identity init/import; atau NETRAL_IDENTITY): setiap gambar dan "
+         "PDF ditandatangani (Content Credentials / PAdES) agar publik dapat memeriksa keasliannya.",
+)
+
+
+def signer_for(identity, pack, agency):
+    """A function asset -> signed bytes for `write_asset`, or None without an identity. The identity is
+    loaded (and a bad key or certificate refused) before anything is rendered."""
+    if not identity:
+        return None
+    from ..provenance import asset_claims, load_identity, sign_bytes, signable
+
+    loaded = load_identity(identity)
+
+    def sign(asset, out: Path) -> bytes:
+        ext = out.suffix.lower()
+        if not signable(ext):
+            return asset.data
+        return sign_bytes(asset.data, ext, loaded, asset_claims(asset, agency, pack.name))
+
+    return sign
+
+
+def write_asset(asset, out: Path, force: bool = False, sign=None) -> None:
+    """Write one finished asset (signed with `sign` from `signer_for`), refusing one with findings."""
     from ..files import write_atomic
 
     if asset.findings and not force:
         problems = "; ".join(str(f) for f in asset.findings)
         raise NetralError(f"Pemeriksaan {out.name} gagal, berkas tidak ditulis: {problems}. "
                           "Perbaiki desain/teks, atau tulis juga dengan --force.")
-    write_atomic(out, asset.data)
+    write_atomic(out, sign(asset, out) if sign else asset.data)
     size = asset.size.get("px") or asset.size.get("mm") or asset.size.get("pt")
     unit = "px" if "px" in asset.size else ("mm" if "mm" in asset.size else "pt")
     click.echo(f"{out}  ({size[0]:g}×{size[1]:g} {unit}, {len(asset.data) // 1024} KB)")

@@ -23,6 +23,7 @@ from ..errors import NetralError
 from ..files import remove_partial_files, sha256_of, write_atomic
 from ..model.agencies import Agency
 from ..model.pack import Pack
+from ..provenance import SIDECAR, asset_claims, sign_bytes, sign_detached, signable
 from .manifest import (
     CAPTION,
     MANIFEST,
@@ -34,7 +35,7 @@ from .manifest import (
     read_manifest,
     with_warnings,
 )
-from .plan import Job, KitOptions, part_of, plan_kit
+from .plan import Job, KitOptions, part_of, plan_kit, signing_identity
 
 
 def build(job: Job, keep_image: bool = False) -> Asset:
@@ -110,6 +111,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     """Make (or bring up to date) the agency's kit in `out_dir/<agency-slug>/`; see the module docstring.
     `force` makes every file again, whatever the manifest says."""
     options = options or KitOptions()
+    signer = signing_identity(options)  # a bad identity is refused before the folder is touched
     folder = Path(out_dir) / agency.slug
     folder.mkdir(parents=True, exist_ok=True)
     remove_partial_files(folder)
@@ -153,6 +155,9 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
                     on_file(job, None, old)
                 continue
             asset = build(job, keep_image=on_file is not None)
+            if signer is not None and signable(job.ext):
+                asset = dataclasses.replace(asset, data=sign_bytes(asset.data, job.ext, signer,
+                                                                   asset_claims(asset, agency, pack.name)))
             timings[job.kind] = timings.get(job.kind, 0.0) + time.process_time() - clock
             write_atomic(path, asset.data)
             done[job.name] = manifest_entry(asset, job)
@@ -171,6 +176,11 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     if _read_bytes(folder / CAPTION) != caption:
         write_atomic(folder / CAPTION, caption)
     save(final=True)
+    sidecar = folder / (MANIFEST + SIDECAR)
+    if signer is not None:  # the file list and every sha256 (SVGs included) signed as a whole
+        write_atomic(sidecar, sign_detached((folder / MANIFEST).read_bytes(), signer))
+    else:
+        sidecar.unlink(missing_ok=True)  # a signature of an earlier run would no longer match
     return result
 
 

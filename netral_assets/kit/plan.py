@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -50,6 +50,9 @@ class KitOptions:
     twibbon_formats: tuple = KIT_TWIBBON_FORMATS
     poster_formats: tuple = KIT_POSTER_FORMATS
     extra: dict = field(default_factory=dict)  # extra template context for posters
+    # An issuing identity's folder (`netral identity init|import`): every picture and PDF is signed with
+    # it and manifest.json gets a detached signature (provenance/). None: nothing is signed.
+    identity: str | None = None
 
     def __post_init__(self) -> None:
         self.only = tuple(self.only)
@@ -197,6 +200,22 @@ def _pack_inputs(pack: Pack) -> _PackInputs:
     return inputs
 
 
+def signing_identity(options: KitOptions):
+    """The options' issuing identity, loaded once per process and folder (None when not signing); a
+    key others can read, a broken chain or an expired certificate is refused before anything is made."""
+    if not options.identity:
+        return None
+    folder = Path(options.identity).resolve()
+    return _identity(str(folder))
+
+
+@lru_cache(maxsize=4)
+def _identity(folder: str):
+    from ..provenance import load_identity
+
+    return load_identity(folder)
+
+
 def part_of(entry: dict) -> str:
     """The kit part a manifest entry belongs to (carousels and print files are poster or leaflet
     kinds, but parts of their own)."""
@@ -220,9 +239,12 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
     inputs = _pack_inputs(pack)
     jobs: list[Job] = []
 
+    signer = signing_identity(options)
+    signed = {"signed_by": signer.fingerprint()} if signer is not None else {}
+
     def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None, print_marks=False, entry=None):
         settings = {**(settings or {}), **({"print": True} if print_marks else {})}
-        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings}
+        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings, **signed}
         set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **settings})
         jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
                         options, set_key, print_marks, entry or {}))
