@@ -2,16 +2,22 @@
 
 Every file the package writes (kit files, manifests, the proof sheet, framed photos) goes through
 `write_atomic` or `atomic_file`: a reader, or a run killed half way, sees the old file or the new one,
-never part of one.
+never part of one. The data is flushed to the disk (`fsync`) before the rename and the folder after it,
+so a power cut leaves the old file or the new one too, not an empty one (ext4 and XFS may otherwise
+commit the rename before the data). A full disk, a read-only folder or a folder without write
+permission is a `NetralError` naming the folder and what to do, not an OSError.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+from .errors import NetralError
 
 
 def _umask() -> int:
@@ -24,23 +30,62 @@ def _umask() -> int:
 # new file gets (0644 with the usual umask).
 FILE_MODE = 0o666 & ~_umask()
 PARTIAL_GLOB = ".*.part"
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_error(exc: OSError, folder: Path) -> NetralError | None:
+    """The Indonesian line for an OSError of writing into `folder`, or None if it is not about the disk."""
+    if exc.errno in NO_SPACE:
+        what = "Ruang disk habis" if exc.errno == errno.ENOSPC else "Kuota disk habis"
+        return NetralError(f"{what} saat menulis ke {folder}. Kosongkan ruang disk atau pilih folder keluaran lain, "
+                           "lalu jalankan perintah yang sama lagi (berkas yang sudah selesai tidak dibuat ulang).")
+    if exc.errno == errno.EROFS:
+        return NetralError(f"Folder {folder} hanya bisa dibaca (read-only). Pilih folder keluaran lain.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return NetralError(f"Tidak ada izin menulis di {folder}. Pilih folder keluaran lain atau periksa izinnya.")
+    return None
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (its directory entry). Not every system can open a folder."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
 def atomic_file(path: Path):
     """A binary file object whose content replaces `path` only once the block ends without error;
-    it is written to a temporary `.name.*.part` beside `path` and renamed over it."""
+    it is written to a temporary `.name.*.part` beside `path`, flushed to the disk and renamed over it,
+    and the folder is flushed after the rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             yield f
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tmp = None
+        fsync_folder(path.parent)
+    except OSError as exc:
+        plain = disk_error(exc, path.parent)
+        if plain is None:
+            raise
+        raise plain from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -49,12 +94,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         f.write(data)
 
 
-def remove_partial_files(folder: Path) -> int:
-    """Delete temporary files a killed run left in `folder`; returns how many."""
+def remove_partial_files(folder: Path, recursive: bool = False) -> int:
+    """Delete temporary files a killed run left in `folder` (and its subfolders, if `recursive`);
+    returns how many."""
     count = 0
-    for tmp in Path(folder).glob(PARTIAL_GLOB):
-        tmp.unlink(missing_ok=True)
-        count += 1
+    folder = Path(folder)
+    for tmp in folder.rglob(PARTIAL_GLOB) if recursive else folder.glob(PARTIAL_GLOB):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            count += 1
     return count
 
 

@@ -8,6 +8,7 @@ deadlines the tests set themselves, or on the machine's memory."""
 
 import io
 import logging
+import re
 import socket
 import struct
 import threading
@@ -365,3 +366,46 @@ def test_personal_frames_are_posted_and_never_public(pack, registry):
         assert got.content == posted.content and "public" not in got.headers["cache-control"]
         plain = client.get("/frames/pegawai/kabupaten-sleman.png")
         assert plain.headers["cache-control"].startswith("public")
+
+
+# -- agency logos: outside references and bombs, in Indonesian ------------------------------------------
+
+SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">'
+
+
+@pytest.mark.parametrize(("svg", "words"), [
+    (SVG_HEAD + '<style>@import url("https://x.test/a.css");</style><rect width="9" height="9"/></svg>', "@import"),
+    (SVG_HEAD + '<style>@font-face { font-family: A; src: url(https://x.test/a.woff) }</style></svg>', "@font-face"),
+    (SVG_HEAD + '<style>rect { fill: url(https://x.test/p.svg#g) }</style><rect width="9" height="9"/></svg>', "url(https"),
+    (SVG_HEAD + '<rect width="9" height="9" style="fill: url(\'file:///etc/passwd\')"/></svg>', "url(file"),
+    (SVG_HEAD + '<rect width="9" height="9" fill="url(https://x.test/p.svg#g)"/></svg>', "url(https"),
+    ('<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://x.test/svg11.dtd">' + SVG_HEAD
+     + "</svg>", "DTD luar"),
+    ('<?xml-stylesheet href="https://x.test/a.css"?>' + SVG_HEAD + "</svg>", "xml-stylesheet"),
+])
+def test_svg_logos_that_reach_outside_through_css_or_a_dtd_are_refused(svg, words):
+    from netral_assets.assets.agency_logo import logo_from_bytes
+
+    with pytest.raises(NetralError, match=re.escape(words)) as refused:
+        logo_from_bytes(svg.encode(), "logo.svg")
+    assert str(refused.value).startswith("Logo logo.svg ")
+
+
+def test_svg_logos_with_their_own_references_are_kept():
+    from netral_assets.assets.agency_logo import logo_from_bytes
+
+    own = (SVG_HEAD + '<defs><linearGradient id="g"/></defs><style>rect { fill: url(#g) }</style>'
+           '<rect width="9" height="9" fill="url(#g)" style="stroke: url( \'#g\' )"/>'
+           '<image href="data:image/png;base64,AAAA"/></svg>')
+    assert logo_from_bytes(own.encode(), "logo.svg")["mime"] == "image/svg+xml"
+
+
+def test_logo_bombs_and_broken_logos_are_refused_in_indonesian():
+    from netral_assets.assets.agency_logo import logo_from_bytes
+
+    for data, words in ((png_claiming(20000, 20000), "terlalu besar"), (png_claiming(3000, 3000), "rusak"),
+                        (png_claiming(200, 200)[:-30], "rusak")):
+        with pytest.raises(NetralError, match=words) as refused:
+            logo_from_bytes(data, "logo.png")
+        message = str(refused.value)
+        assert message.startswith("Logo logo.png ") and not re.search(r"pixels|exceeds|decompression|truncated", message)

@@ -3,12 +3,12 @@
 The file is identified by its content, not its name. Raster logos are decoded in memory, turned
 upright, reduced to what the largest print needs and re-encoded as PNG, which drops every metadata
 chunk. SVG logos stay vector; they are parsed first and refused when they reference anything outside
-themselves (the renderer would refuse to fetch it anyway, leaving a hole in the poster).
+themselves: an href, CSS (`@import`, `@font-face`, `url()` other than `#id` or `data:`), an external
+DTD or stylesheet (the renderer would refuse to fetch it anyway, leaving a hole in the poster).
 """
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -33,20 +33,26 @@ def _fail(path: Path, problem: str) -> NetralError:
 
 
 def _raster(path: Path, data: bytes) -> dict:
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageOps
 
+    from ..photo.decode import BROKEN_FILE, Limits, open_photo, why_broken
+
+    # The photo decoder's checks, in Indonesian: pixels and memory from the header before decoding,
+    # a file cut short refused (whatever Pillow's global flag says), Pillow's warnings kept quiet.
+    limits = Limits(max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS, max_jpeg_pixels=MAX_PIXELS)
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise _fail(path, f"terlalu besar ({probe.width}×{probe.height} px); kecilkan di bawah 6000×6000 px.")
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
+        image = open_photo(data, "logo", limits)
+    except NetralError as exc:
+        detail = str(exc).removeprefix("logo: ").rstrip(".")
+        if "melebihi batas" in detail:
+            raise _fail(path, f"terlalu besar ({detail}); kecilkan di bawah 6000×6000 px.") from None
+        raise _fail(path, "rusak atau tidak dapat dibaca (isinya tidak utuh atau bukan gambar yang valid). "
+                          "Simpan ulang sebagai PNG atau JPEG.") from None
+    try:
         image.load()
-    except NetralError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _fail(path, f"rusak atau tidak dapat dibaca ({exc}). Simpan ulang sebagai PNG atau JPEG.") from None
-    image = ImageOps.exif_transpose(image)
+        image = ImageOps.exif_transpose(image)
+    except BROKEN_FILE as exc:
+        raise _fail(path, f"rusak atau tidak dapat dibaca ({why_broken(exc)}). Simpan ulang sebagai PNG atau JPEG.") from None
     if min(image.size) < MIN_SIDE_PX:
         raise _fail(path, f"terlalu kecil ({image.width}×{image.height} px); pakai paling sedikit "
                           f"{MIN_SIDE_PX} px di sisi terpendek, sebaiknya 500 px atau lebih.")
@@ -56,9 +62,34 @@ def _raster(path: Path, data: bytes) -> dict:
             "size": list(image.size)}
 
 
+# CSS that reaches outside the file: an @import, a web font, or url() to anything but the file's own
+# elements (#id) and data: URIs. The renderer would not fetch them, but the logo would then print
+# differently from what its author saw, so it is refused, as the README says.
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)\s*([^'\")]*)", re.I)
+_CSS_AT = re.compile(r"@(import|font-face)\b", re.I)
+_EXTERNAL_DTD = re.compile(rb"<!DOCTYPE[^>\[]*\b(SYSTEM|PUBLIC)\b", re.I)
+
+
+def _outside_css(text: str) -> str | None:
+    """The first reference to the outside in CSS text (a <style> sheet or a style/presentation
+    attribute), or None."""
+    at = _CSS_AT.search(text)
+    if at:
+        return "@" + at.group(1).lower()
+    for match in _CSS_URL.finditer(text):
+        target = match.group(2).strip()
+        if not _HREF.match(target):
+            return f"url({target[:60]})"
+    return None
+
+
 def _svg(path: Path, data: bytes) -> dict:
     if b"<!ENTITY" in data:
         raise _fail(path, "memuat deklarasi ENTITY; simpan ulang SVG tanpa DOCTYPE.")
+    if _EXTERNAL_DTD.search(data[:4096]):
+        raise _fail(path, "merujuk DTD luar di DOCTYPE-nya; simpan ulang SVG tanpa DOCTYPE.")
+    if b"<?xml-stylesheet" in data:
+        raise _fail(path, "memuat lembar gaya luar (<?xml-stylesheet?>); simpan ulang SVG dengan gaya di dalamnya.")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -69,12 +100,20 @@ def _svg(path: Path, data: bytes) -> dict:
         raise _fail(path, "tidak punya viewBox atau width/height, sehingga ukurannya tidak diketahui. "
                           "Tambahkan viewBox.")
     for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
+        tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         if tag in ("script", "foreignObject"):
             raise _fail(path, f"memuat <{tag}>; logo SVG hanya boleh berisi gambar.")
+        if tag == "style" and (found := _outside_css(element.text or "")):
+            raise _fail(path, f"memuat CSS yang merujuk ke luar ({found}); ubah teks menjadi kurva dan "
+                              "sertakan gambarnya di dalam SVG.")
         for name, value in element.attrib.items():
             if name.rsplit("}", 1)[-1] == "href" and not _HREF.match(value.strip()):
                 raise _fail(path, f"merujuk berkas atau alamat luar ({value[:60]}); sertakan gambarnya di dalam SVG.")
+            if "url(" in value.lower() or "@" in value:
+                found = _outside_css(value)
+                if found:
+                    raise _fail(path, f"merujuk berkas atau alamat luar lewat CSS ({found}); sertakan gambarnya "
+                                      "di dalam SVG.")
     return {"uri": data_uri(data, "image/svg+xml"), "mime": "image/svg+xml", "size": None}
 
 

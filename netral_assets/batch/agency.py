@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 from ..errors import NetralError
-from ..files import write_atomic
+from ..files import sha256_of, write_atomic
 from ..kit.build import describe_error, write_kit
 from ..kit.manifest import CAPTION, MANIFEST, zip_kit
 from ..model.agencies import Agency
 from ..model.pack import Pack
-from .options import AgencyResult, BatchOptions, agency_folder
+from .options import AgencyResult, BatchOptions, agency_files, agency_folder
 from .proof import make_thumbnail, proof_items, thumb_path, write_thumbnails
 
 # Test hook: when set, names a file; a worker that has just written a file of a kit waits until that
@@ -30,10 +30,22 @@ def make_agency_kit(pack: Pack, out: Path, options: BatchOptions, agency: Agency
     try:
         return _agency_kit(pack, out, options, agency, previous_zip)
     except NetralError as exc:
-        return AgencyResult(agency.as_dict(), agency_folder(agency), errors=[{"file": None, "message": str(exc)}])
+        return on_disk(out, agency, {"file": None, "message": str(exc)})
     except Exception as exc:
-        return AgencyResult(agency.as_dict(), agency_folder(agency),
-                            errors=[{"file": None, "message": describe_error(exc)}])
+        return on_disk(out, agency, {"file": None, "message": describe_error(exc)})
+
+
+def on_disk(out: Path, agency: Agency, error: dict) -> AgencyResult:
+    """The result of an agency whose kit stopped half way (a full disk, a bug): what its folder holds,
+    as its last manifest lists it (kit.write_kit writes it after every file), files that are still
+    there with the recorded bytes; not "0 files" for a kit that is intact."""
+    result = AgencyResult(agency.as_dict(), agency_folder(agency), errors=[error])
+    for entry in agency_files(out, result):
+        if sha256_of(out / result.folder / entry["path"]) == entry.get("sha256"):
+            result.files += 1
+            result.findings += bool(entry.get("findings"))
+            result.kinds[entry.get("kind", "")] = result.kinds.get(entry.get("kind", ""), 0) + 1
+    return result
 
 
 def _agency_kit(pack: Pack, out: Path, options: BatchOptions, agency: Agency,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import NetralError
-from ..files import remove_partial_files
+from ..files import disk_error, remove_partial_files
 from ..kit.build import describe_error
 from ..kit.manifest import read_manifest
 from ..kit.plan import plan_kit
@@ -61,7 +61,9 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
     started = time.perf_counter()
     lock = _lock(out)
     try:
-        remove_partial_files(out)
+        # A killed or failed run's temporary files: beside the ZIPs in DIR/<provinsi>/ (--zip), in
+        # DIR/.netral/ and its thumbnails, in the kit folders (write_kit cleans its own as well).
+        remove_partial_files(out, recursive=True)
         shutil.rmtree(out / STATE_DIR / "tmp", ignore_errors=True)  # a killed run's scratch files
         previous = read_run_state(out)
         previous_zips = previous.get("zips", {})
@@ -96,8 +98,12 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
                 proof = build_proof(pack, out, results, errors, selection or {}, previous.get("proof"), options,
                                     names, proof_progress)
             except Exception as exc:  # the kits are made; a broken proof is reported, not fatal
+                plain = disk_error(exc, out) if isinstance(exc, OSError) else None
+                message = str(exc) if isinstance(exc, NetralError) else str(plain or describe_error(exc))
                 errors.append({"agency": None, "name": None, "file": PROOF,
-                               "message": f"Lembar periksa tidak dapat dibuat: {describe_error(exc)}"})
+                               "message": f"Lembar periksa tidak dapat dibuat: {message}"})
+                # The last run's proof no longer shows these kits: removed, not left to mislead.
+                (out / PROOF).unlink(missing_ok=True)
         phases["proof"] = time.perf_counter() - clock
         clock = time.perf_counter()
         write_national_manifest(pack, out, results, errors, selection or {}, time.perf_counter() - started, proof)
