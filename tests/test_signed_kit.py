@@ -54,3 +54,24 @@ def test_a_bad_identity_is_refused_before_anything_is_made(tmp_path):
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "chmod 600" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out" / "kabupaten-sleman").exists()
+
+
+def test_a_signed_batch_verifies_and_its_zips_carry_the_signature(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    identity = init_identity("Badan Kepegawaian Daerah DIY", tmp_path / "id")
+    units = tmp_path / "unit.csv"
+    units.write_text("name,short_name,province\nDinas Komunikasi dan Informatika Uji,Diskominfo Uji,34\n", "utf-8")
+    out = tmp_path / "kits"
+    result = subprocess.run([sys.executable, "-m", "netral_assets", "batch", "--agencies", str(units), "--only", "logo",
+                             "--zip", "--no-proof", "-j", "1", "--identity", str(identity), "--out", str(out)],
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    folder = next(p.parent for p in out.rglob("manifest.json.p7s"))
+    trust = load_trust([identity])
+    assert verify_file(folder / "manifest.json", trust).status == "valid"
+    assert verify_file(folder / "logo-horizontal.png", trust).status == "valid"
+    with zipfile.ZipFile(folder.parent / f"{folder.name}.zip") as archive:
+        assert any(n.endswith("/manifest.json.p7s") for n in archive.namelist())

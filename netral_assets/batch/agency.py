@@ -15,8 +15,11 @@ from ..kit.build import describe_error, write_kit
 from ..kit.manifest import CAPTION, MANIFEST, zip_kit
 from ..model.agencies import Agency
 from ..model.pack import Pack
+from ..provenance import SIDECAR
 from .options import AgencyResult, BatchOptions, agency_files, agency_folder
 from .proof import make_thumbnail, proof_items, thumb_path, write_thumbnails
+
+SIGNATURE = MANIFEST + SIDECAR  # manifest.json.p7s, written by write_kit when the kit is signed
 
 # Test hook: when set, names a file; a worker that has just written a file of a kit waits until that
 # file exists. Lets a test interrupt a run at a known point without racing it (tests/test_batch.py).
@@ -99,6 +102,8 @@ def _zip(out: Path, rel: str, kit, agency: Agency, options: BatchOptions, previo
             or (stat.st_size, stat.st_mtime_ns) != (previous.get("bytes"), previous.get("mtime_ns"))
             or stat.st_mtime_ns < (kit.folder / MANIFEST).stat().st_mtime_ns):
         names = [MANIFEST, CAPTION] + [e["path"] for e in kit.entries]
+        if (kit.folder / SIGNATURE).is_file():  # a signed kit's manifest signature travels with it
+            names.append(SIGNATURE)
         data = zip_kit(agency.slug, ((name, (kit.folder / name).read_bytes()) for name in names))
         write_atomic(path, data)
         stat = path.stat()

@@ -10,7 +10,7 @@ import click
 from ..errors import NetralError
 from ..kit.plan import KIT_PARTS
 from ..model.formatting import format_fixed, format_number
-from .options import fail_cleanly, load_inputs, pack_options
+from .options import fail_cleanly, identity_option, load_inputs, pack_options
 
 SHOWN_ERRORS = 20  # errors printed at the end; manifest.json has all of them
 
@@ -90,18 +90,21 @@ class _Report:
               help="Jumlah proses pekerja. Bawaan: satu per inti CPU.")
 @click.option("--force", is_flag=True, help="Buat ulang semua berkas, juga yang tidak berubah.")
 @click.option("--no-proof", is_flag=True, help="Tanpa proof.pdf (lembar periksa).")
+@identity_option
 @fail_cleanly
-def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof):
+def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof, identity):
     """Buat kit untuk banyak instansi sekaligus (paralel, dapat dilanjutkan) dengan manifest.json dan proof.pdf.
 
     Contoh: netral batch --level kabkota --province 34 --zip --out kits
     """
     from ..batch import BatchOptions, run_batch, select_agencies, summarise_errors
-    from ..kit.plan import KitOptions
+    from ..kit.plan import KitOptions, signing_identity
 
     pack, registry, _ = load_inputs(brand_dir, None)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    options = BatchOptions(KitOptions(only=parts), workers=workers, zip=make_zip, proof=not no_proof, force=force)
+    kit_options = KitOptions(only=parts, identity=identity)
+    signing_identity(kit_options)  # a bad key or certificate is refused before any worker starts
+    options = BatchOptions(kit_options, workers=workers, zip=make_zip, proof=not no_proof, force=force)
     agencies, selection_errors = select_agencies(registry, level, province, agencies_csv)
     for error in selection_errors:
         click.echo(f"GALAT {error['message']}", err=True)

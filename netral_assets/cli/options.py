@@ -23,6 +23,12 @@ def fail_cleanly(func):
         except MemoryError:
             raise click.ClickException("Memori tidak cukup untuk berkas ini. Pakai berkas yang lebih kecil.") from None
         except OSError as exc:
+            from ..files import disk_error
+
+            where = Path(exc.filename) if exc.filename else Path.cwd()
+            known = disk_error(exc, where if where.is_dir() else where.parent)
+            if known is not None:  # a full disk, a read-only folder, no permission: the folder and the fix
+                raise click.ClickException(str(known)) from None
             raise click.ClickException(f"Tidak dapat membaca/menulis {exc.filename or ''}: {exc.strerror or exc}") from None
 
     return wrapper
