@@ -36,12 +36,35 @@ def poster_alt(pack: Pack, agency: Agency, design: Design, sources: list[dict]) 
     return f"{text} Angka: {figures}." if figures else text
 
 
+def message_alt(pack: Pack, agency: Agency, design: Design, content) -> str:
+    """The alt text of a message poster: the design's `alt` with the message's own words."""
+    words = {"name": content.name, "title": content.title, "quote": content.quote, "headline": content.headline}
+    text = design.meta.get("alt", "Poster {campaign} dari {agency}.").format(
+        campaign=pack.name, agency=agency.name, slogan=pack.slogan, **words)
+    more = list(content.points) or ([content.body] if content.body else [])
+    if content.link:
+        more.append(f"{content.link_label or 'Tautan'}: {content.link}")
+    return " ".join([text, *(m if m.endswith((".", "!", "?")) else m + "." for m in more)])
+
+
 def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str = "feed",
                  ext: str = ".png", print_marks: bool = False, extra: dict | None = None,
-                 logo: str | Path | None = None) -> Asset:
-    """One poster; `logo` is the agency's own PNG/JPEG/SVG, shown in the footer instead of the mark."""
+                 logo: str | Path | None = None, content=None) -> Asset:
+    """One poster; `logo` is the agency's own PNG/JPEG/SVG, shown in the footer instead of the mark.
+    `content` (assets.message.Content) is the agency's own words for the designs that show them
+    (pesan, pengumuman); without it they show their design's example."""
     d = load_design(pack, "poster", design) if design else default_design(pack, "poster")
     f = d.format(fmt)
+    from .message import example_content, message_context, needs_content
+
+    if needs_content(d):
+        # The words go into the body layer (keyed by its HTML, so each message is its own body);
+        # the agency's footer stays the shared layer.
+        content = content or example_content(d)
+        extra = {**(extra or {}), "message": message_context(pack, d, fmt, content)}
+    elif content is not None:
+        raise NetralError(f"Desain poster {d.name} tidak memakai isi sendiri (--content); pilih desain pesan "
+                          "atau pengumuman.")
     if f.is_print and ext != ".pdf":
         raise NetralError(f"Format cetak {fmt} hanya sebagai PDF: pakai -o NAMA.pdf.")
     if print_marks and not f.is_print:
@@ -75,7 +98,7 @@ def build_poster(pack: Pack, agency: Agency, design: str | None = None, fmt: str
         else:
             data = writer(rendered)
         sources, findings = rendered.sources, rendered.findings
-    alt = poster_alt(pack, agency, d, sources)
+    alt = poster_alt(pack, agency, d, sources) if content is None else message_alt(pack, agency, d, content)
     return Asset(
         name=f"poster-{d.name}-{fmt}{ext}",
         kind="poster",

@@ -72,23 +72,69 @@ def logo(agency_query, brand_dir, agencies_csv, out_dir, identity):
               help="Berkas keluaran; ekstensinya menentukan format (.png, .jpg, .webp, .pdf). Carousel: "
                    "folder (carousel-DESAIN-01.jpg … dan carousel-DESAIN.pdf) atau NAMA (NAMA-01.jpg … dan "
                    "NAMA.pdf; NAMA.png untuk slide PNG).")
+@click.option("--content", "content_file", type=click.Path(dir_okay=False),
+              help="Berkas isi (TOML) untuk desain pesan atau pengumuman; path gambar di dalamnya relatif "
+                   "terhadap berkas itu. Opsi di bawah menimpa kolom berkas per kolom.")
+@click.option("--name", help="pesan: nama pimpinan.")
+@click.option("--title", "role", help="pesan: jabatan pimpinan.")
+@click.option("--quote", help="pesan: kutipan atau ajakan pimpinan.")
+@click.option("--photo", type=click.Path(dir_okay=False), help="pesan: foto potret pimpinan (JPEG, PNG, HEIC …).")
+@click.option("--headline", help="pengumuman: judul.")
+@click.option("--point", "points", multiple=True, help="pengumuman: satu poin, boleh berulang (paling banyak 5).")
+@click.option("--body", help="pengumuman: satu paragraf, pengganti poin.")
+@click.option("--image", type=click.Path(dir_okay=False), help="pengumuman: gambar (opsional).")
+@click.option("--link", help="pengumuman: tautan https:// (dicetak sebagai kode QR dan teks).")
+@click.option("--link-label", "link_label", help="pengumuman: keterangan tautan, misalnya \"Formulir pendaftaran\".")
+@click.option("--focus", nargs=2, type=float, metavar="X Y",
+              help="Titik gambar yang dijaga tetap terlihat saat dipotong, pecahan 0–1 (mendatar tegak), "
+                   "misalnya --focus 0.5 0.3.")
 @force_option
 @identity_option
 @fail_cleanly
-def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force, identity):
-    """Buat poster edukasi untuk satu instansi."""
+def poster(agency_query, brand_dir, agencies_csv, design, fmt, print_marks, logo, out, force, identity,
+           content_file, name, role, quote, photo, headline, points, body, image, link, link_label, focus):
+    """Buat poster edukasi, pesan pimpinan atau pengumuman untuk satu instansi."""
     from ..assets.poster import build_poster
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    words = {"name": name, "title": role, "quote": quote, "photo": photo, "headline": headline,
+             "points": list(points) or None, "body": body, "image": image, "link": link,
+             "link_label": link_label, "focus": list(focus) if focus else None}
+    design, content = message_content(pack, design, content_file, words)
     sign = signer_for(identity, pack, agency)
     if fmt == "carousel":
+        if content is not None:
+            raise NetralError("Pesan dan pengumuman tidak dibuat sebagai carousel; pilih square, feed, story, a4 atau a3.")
         write_carousel(pack, agency, design, print_marks, logo, out, force, sign)
         return
     if Path(out).is_dir() or out.endswith(("/", "\\")):
         raise NetralError(f"-o {out} adalah folder; poster {fmt} ditulis ke satu berkas, misalnya -o poster.png.")
     asset = build_poster(pack, agency, design, fmt, Path(out).suffix.lower(), print_marks=print_marks,
-                         logo=logo)
+                         logo=logo, content=content)
     write_asset(asset, Path(out), force, sign)
+
+
+def message_content(pack, design: str | None, content_file: str | None, words: dict):
+    """The design and the agency's own words of `netral poster`: from --content and the word options
+    (pesan, pengumuman), or (None) for the campaign's own designs, which take no words."""
+    from ..assets.message import FIELDS, content_design, load_content
+    from ..model.designs import load_design
+
+    given = {k: v for k, v in words.items() if v is not None}
+    if content_file is None and not given:
+        if design in FIELDS:
+            raise NetralError(f"Desain {design} butuh isi: --content BERKAS.toml, atau "
+                              + ("--name, --title, --quote dan --photo." if design == "pesan"
+                                 else "--headline dan --point (atau --body)."))
+        return design, None
+    if design is None and content_file is not None:
+        design = content_design(content_file)
+    if design is None:  # the options say which: a leader's words or an announcement's
+        design = "pesan" if {"name", "title", "quote", "photo"} & set(given) else "pengumuman"
+    if design not in FIELDS:
+        raise NetralError(f"Desain {design} tidak memakai isi sendiri; --content dan opsi isi hanya untuk desain "
+                          f"{' dan '.join(FIELDS)}.")
+    return design, load_content(load_design(pack, "poster", design), content_file, given)
 
 
 def carousel_paths(out: str, design: str, ext: str) -> tuple[Path, callable]:
