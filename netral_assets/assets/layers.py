@@ -234,16 +234,19 @@ def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, ex
     fmt = design.format(fmt_name)
 
     def painted(rendered):
+        # Kept with its place relative to its own page (the layer is shared by formats of different
+        # heights, e.g. one footer for square and feed): x, y within the band, and the band's height.
         top = rasterize(rendered, transparent=True)
         box = top.getchannel("A").getbbox()
         if not box:
-            return None, (0, 0)
-        # a band shorter than the canvas sits on its bottom edge
-        return top.crop(box), (box[0], box[1] + round(fmt.height - rendered.fmt.height))
+            return None, (0, 0, 0)
+        return top.crop(box), (box[0], box[1], rendered.fmt.height)
 
     layer = _agency(pack, design, fmt_name, agency, extra, False, "raster", painted)
     image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, fmt, transparent=transparent))
-    region, at = layer.product
+    region, (x, y, band_height) = layer.product
+    # a band shorter than the canvas sits on its bottom edge
+    at = (x, y + round(fmt.height - band_height))
     if region is not None:
         if image.mode == "RGBA":
             image.alpha_composite(region, dest=at)
