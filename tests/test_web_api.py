@@ -488,7 +488,7 @@ def test_static_files_are_versioned_and_compressed(client):
 def test_openapi_describes_every_route(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/v1/agencies", "/api/v1/designs", "/frames/{design}/{agency}.png", "/api/v1/frame",
-            "/api/v1/kit", "/api/v1/kit/jobs"} <= set(spec["paths"])
+            "/api/v1/kit", "/api/v1/kit/jobs", "/cards/{name}"} <= set(spec["paths"])
     body = spec["paths"]["/api/v1/frame"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert {"photo", "zoom", "offset_x", "offset_y", "rotate"} <= set(body["properties"])
     docs = client.get("/docs")

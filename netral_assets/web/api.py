@@ -14,12 +14,11 @@ from ..assets import agency_logo
 from ..assets.twibbon import check_design
 from ..defaults import FRAMING_OVERHEAD_BYTES, FRAMING_WAIT_SECONDS
 from ..errors import NetralError
-from ..kit.manifest import caption_text
 from ..model.agencies import MAX_NAME_LENGTH, custom_agency
 from ..model.designs import KINDS, list_designs
 from ..photo.frame import OUTPUT_SUFFIXES, encode_framed, frame_photo
 from ..photo.placement import Placement
-from .frames import CachedImage, preview_format
+from .frames import CARD_MEDIA_TYPES, CachedImage, preview_format
 from .kits import (
     KitRefused,
     agency_logo_from_upload,
@@ -30,6 +29,7 @@ from .kits import (
     zip_name,
 )
 from .limits import TooLarge
+from .links import page_caption, page_url, share_links
 from .state import Busy, WebState
 from .uploads import parse_form, read_body
 
@@ -117,7 +117,9 @@ def get_agency(request: Request, slug: str):
     agency = state.agency(slug)
     if agency is None:
         raise HTTPException(404, f"Instansi '{slug[:60]}' tidak ada di registri. Cari dengan /api/v1/agencies?q=…")
-    return {"agency": _agency_json(agency), "caption": caption_text(state.pack, agency)}
+    url = page_url(state.base_url(request), agency)
+    return {"agency": _agency_json(agency), "page_url": url, "caption": page_caption(state.pack, agency, url),
+            "share": share_links(url, f"Bingkai {state.pack.name} — {agency.name}")}
 
 
 def _design_json(design) -> dict:
@@ -245,6 +247,26 @@ async def post_personal_frame(request: Request, design: str, agency: str,
     response = await _frame_png(request, design, agency, form.get("format") or format, name, unit)
     response.headers["Cache-Control"] = PERSONAL_CACHE_CONTROL
     return response
+
+
+@router.get("/cards/{name}", tags=["bingkai"],
+            summary="Kartu tautan instansi (gambar pratinjau tautan, 1200×630)",
+            responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}, 304: {"description": "Tidak berubah (ETag)"}})
+async def get_card(request: Request, name: str):
+    """`/cards/<slug>.png` (atau `.jpg`): gambar yang ditampilkan WhatsApp, Facebook, X dan lainnya untuk
+    tautan ke `/t/<slug>`; `/cards/index.png` untuk halaman utama. Cache dan ETag seperti bingkai."""
+    state = _state(request)
+    slug, dot, ext = name.rpartition(".")
+    if not dot or f".{ext}" not in CARD_MEDIA_TYPES:
+        raise HTTPException(404, "Kartu tautan ada sebagai .png atau .jpg.")
+    agency = state.agency(slug)
+    if agency is None and slug != "index":
+        raise HTTPException(404, f"Instansi '{slug[:60]}' tidak ada di registri.")
+    image = await state.frames.card(agency, f".{ext}")
+    return cached_image_response(request, image)
+
+
+router.add_api_route("/cards/{name}", get_card, methods=["HEAD"], include_in_schema=False)
 
 
 @router.get("/previews/{kind}/{design}.jpg", tags=["desain"], summary="Gambar contoh sebuah desain",

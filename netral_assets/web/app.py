@@ -18,6 +18,7 @@ from ..model.agencies import Registry, load_registry
 from ..model.pack import Pack, load_pack
 from ..photo.decode import LIMITS, Limits
 from . import api, pages
+from .links import configured_public_url
 from .security import SECURITY_HEADERS, BodyLimit, SecurityHeaders
 from .state import WebState
 
@@ -34,7 +35,7 @@ REASONS = {
     503: "Server sedang sibuk. Coba lagi beberapa detik lagi.",
 }
 # Paths whose errors are JSON even for a browser; the rest get an HTML page.
-JSON_PREFIXES = ("/api/", "/frames/", "/previews/", "/static/", "/fonts/", "/brand/", "/openapi.json")
+JSON_PREFIXES = ("/api/", "/frames/", "/cards/", "/previews/", "/static/", "/fonts/", "/brand/", "/openapi.json")
 
 DESCRIPTION = """API aplikasi web **ASN PILIH NETRAL**: cari instansi, ambil bingkai twibbon, bingkai foto di
 server (untuk integrasi; halaman web membingkai di browser), dan buat kit materi kampanye dalam ZIP.
@@ -44,11 +45,15 @@ di memori dan tidak pernah disimpan."""
 
 
 def create_app(pack: Pack | None = None, registry: Registry | None = None, *, limits: Limits | None = None,
-               **options) -> FastAPI:
+               public_url: str | None = None, **options) -> FastAPI:
     """The app for `pack` (default: the bundled campaign) and `registry` (default: the bundled agencies).
-    `limits` are the photo limits of `framing` (the CLI's, unless a test wants smaller ones); `options`
-    are WebState's limits (framing_memory, framing_queue, render_queue, rates, kit_jobs; defaults.py)."""
-    state = WebState(pack or load_pack(), registry or load_registry(), limits or LIMITS, **options)
+    `limits` are the photo limits of `framing` (the CLI's, unless a test wants smaller ones);
+    `public_url` the address the world reaches the app at (default: brand.toml's `[web] public_url`,
+    else each request's host; links.py); `options` are WebState's limits (framing_memory,
+    framing_queue, render_queue, rates, kit_jobs; defaults.py)."""
+    pack = pack or load_pack()
+    state = WebState(pack, registry or load_registry(), limits or LIMITS,
+                     public_url=configured_public_url(pack, public_url), **options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

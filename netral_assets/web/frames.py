@@ -39,6 +39,10 @@ PREVIEW_WIDTH = 360
 PREVIEW_BOX = (PREVIEW_WIDTH, PREVIEW_WIDTH * 2)
 PREVIEW_TINT = (228, 234, 244)  # the page's light tint
 PREVIEW_AGENCY = "Nama Instansi Anda"
+# Link cards (1200×630, ~150 KB as PNG): the agencies being shared at the moment stay warm.
+CARD_CACHE_BYTES = 48 * 1024 * 1024
+CARD_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
+HOME_CARD_AGENCY = "Semua Instansi Pemerintah"
 
 
 def preview_format(design: Design) -> str:
@@ -119,6 +123,7 @@ class FrameStore:
         self._png = SingleFlight(PNG_CACHE_BYTES, size=lambda c: len(c.data))
         self._frames = SingleFlight(max_items=DECODED_FRAMES)
         self._previews = SingleFlight(16 * 1024 * 1024, size=lambda c: len(c.data))
+        self._cards = SingleFlight(CARD_CACHE_BYTES, size=lambda c: len(c.data))
         # Decoding a cached PNG needs no pdfium, so it stays off the render thread.
         self._decoder = ThreadPoolExecutor(max_workers=2, thread_name_prefix="netral-decode")
         self.renders = 0  # how many frames were rendered (the rest came from the cache)
@@ -152,6 +157,21 @@ class FrameStore:
         key = (design.name, agency.slug, fmt, name, unit)
         future = self._frames.get_or_start(key, lambda: self._decoder.submit(decode))
         return await asyncio.wrap_future(future)
+
+    def _render_card(self, agency: Agency | None, ext: str) -> CachedImage:
+        from ..assets.card import build_card
+
+        self.renders += 1
+        who = agency or custom_agency(HOME_CARD_AGENCY)
+        return CachedImage(build_card(self.pack, who, ext=ext).data, CARD_MEDIA_TYPES[ext])
+
+    def card_future(self, agency: Agency | None, ext: str = ".png") -> Future:
+        key = (agency.slug if agency else "", ext)
+        return self._cards.get_or_start(key, lambda: self.renderer.submit(self._render_card, agency, ext, priority=KIT))
+
+    async def card(self, agency: Agency | None, ext: str = ".png") -> CachedImage:
+        """The agency's link card (assets/card.py), or the home page's card for no agency."""
+        return await asyncio.wrap_future(self.card_future(agency, ext))
 
     def _render_preview(self, design: Design, fmt: str) -> CachedImage:
         # Made the way the kit makes the file, for a placeholder agency, then shrunk.

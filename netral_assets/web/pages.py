@@ -22,12 +22,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..kit import plan as kit
-from ..kit.manifest import caption_text
 from ..model.designs import list_designs
 from ..model.pack import Pack
 from ..render.fonts import font_file
 from .frames import preview_format
 from .kits import DESIGN_KINDS, PART_TITLES, format_choices, format_label
+from .links import open_graph, page_caption, page_url, share_links
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -132,7 +132,7 @@ def _page(request: Request, template: str, status_code: int = 200, **context) ->
     pack: Pack = state.pack
     html = request.app.state.pages.get_template(template).render(
         campaign=pack.name, slogan=pack.slogan, tagline=pack.config["campaign"].get("tagline", ""),
-        hashtags=pack.hashtags, issuer=pack.issuer, path=request.url.path, **context,
+        hashtags=pack.hashtags, issuer=pack.issuer, path=request.url.path, **{"og": None, **context},
     )
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-cache"})
 
@@ -154,9 +154,14 @@ def _twibbon_choices(pack: Pack) -> list[dict]:
 
 def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLResponse:
     state = _state(request)
-    caption = caption_text(state.pack, agency) if agency else ""
-    return _page(request, "frame.html", status_code, agency=agency, caption=caption,
-                 designs=_twibbon_choices(state.pack), title="Bingkai foto")
+    base = state.base_url(request)
+    url = page_url(base, agency)
+    caption = page_caption(state.pack, agency, url) if agency else ""
+    og = open_graph(state.pack, agency, base)
+    share = share_links(url, og["title"]) if agency else []
+    return _page(request, "frame.html", status_code, agency=agency, caption=caption, og=og, share=share,
+                 page_url=url, designs=_twibbon_choices(state.pack),
+                 title=f"Bingkai foto {agency.short_name}" if agency else "Bingkai foto")
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -26,6 +26,9 @@ SECURITY_HEADERS = {
     "permissions-policy": "geolocation=(), microphone=(), payment=(), usb=()",
 }
 _RAW_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+# Link cards are meant to be shown by other sites and apps (link previews): any origin may embed them.
+SHARED_PREFIXES = ("/cards/",)
+_SHARED_HEADERS = [(k, b"cross-origin" if k == b"cross-origin-resource-policy" else v) for k, v in _RAW_HEADERS]
 
 
 class SecurityHeaders:
@@ -38,11 +41,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        added = _SHARED_HEADERS if scope["path"].startswith(SHARED_PREFIXES) else _RAW_HEADERS
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 names = {k for k, _ in _RAW_HEADERS}
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-                message = {**message, "headers": headers + _RAW_HEADERS}
+                message = {**message, "headers": headers + added}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -24,6 +24,7 @@ from ..photo.decode import Limits
 from .frames import FrameStore, Renderer
 from .kits import KitJobs
 from .limits import Busy, MemoryBudget, RateLimit, release_memory
+from .links import base_url
 
 __all__ = ["Busy", "WebState"]
 
@@ -42,6 +43,8 @@ class WebState:
     render_queue: int = RENDER_QUEUE
     rates: dict = field(default_factory=dict)  # route -> (per second, burst), over RATES
     kit_jobs: dict = field(default_factory=dict)  # KitJobs' limits, for tests
+    # The address the world reaches the app at (links.py); None: each request's own host.
+    public_url: str | None = None
     renderer: Renderer = field(init=False)
     frames: FrameStore = field(init=False)
     jobs: KitJobs = field(init=False)
@@ -65,6 +68,10 @@ class WebState:
 
     def agency(self, slug: str | None) -> Agency | None:
         return self.by_slug.get(slug or "")
+
+    def base_url(self, request) -> str:
+        """Absolute links start here: the public URL, else the request's own scheme and host."""
+        return base_url(self.public_url, request)
 
     def designs(self, kind: str) -> dict[str, Design]:
         return {d.name: d for d in list_designs(self.pack, kind)}
