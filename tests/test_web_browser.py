@@ -398,3 +398,110 @@ def test_humas_shows_the_servers_refusal_of_a_bad_logo(phone, page_errors, tmp_p
     page.check("input[name=mode][value=registry]", force=True)
     page.click("#build")
     page.locator("#kit-error:has-text('Pilih instansi')").wait_for()
+
+
+# -- sharing (issue 17) ------------------------------------------------------------------------------
+
+# What the page hands the OS is only visible through a stand-in for the Web Share API, installed before
+# the page's scripts run: it records the files it is given (as base64) and the call's other fields.
+SHARE_STUB = """
+(() => {
+  window.__shared = null;
+  const read = (file) => new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve({ name: file.name, type: file.type, data: reader.result.split(",")[1] });
+    reader.readAsDataURL(file);
+  });
+  Object.defineProperty(Navigator.prototype, "canShare", { configurable: true,
+    value: (data) => Boolean(data && data.files && data.files.length && data.files.every((f) => /^image\\//.test(f.type))) });
+  Object.defineProperty(Navigator.prototype, "share", { configurable: true,
+    value: async (data) => { window.__shared = { files: await Promise.all(data.files.map(read)),
+                                                  text: data.text ?? null, url: data.url ?? null };
+                                 document.documentElement.dataset.shared = "yes"; } });
+})();
+"""
+NO_SHARE = """
+(() => {
+  for (const name of ["share", "canShare"]) {
+    try { delete Navigator.prototype[name]; } catch {}
+    Object.defineProperty(Navigator.prototype, name, { configurable: true, value: undefined });
+  }
+})();
+"""
+
+
+def _sharing_phone(browser, server, script):
+    context = browser.new_context(base_url=server, accept_downloads=True, reduced_motion="reduce", **PHONE)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    context.add_init_script(script)
+    return context
+
+
+def test_bagikan_shares_the_framed_picture_file_with_the_caption_copied_first(browser, server, tmp_path):
+    import base64
+
+    context = _sharing_phone(browser, server, SHARE_STUB)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _open_with_photo(page, tmp_path)
+    assert page.get_attribute("#studio", "data-share") == "files"
+    assert page.locator("#share").is_visible() and page.locator("#share").is_enabled()
+    set_placement(page, 1.2, (0.05, 0), 8)
+    page.click("#share")
+    page.locator("html[data-shared=yes]").wait_for(state="attached")
+    page.locator("#download-status:has-text('Caption sudah disalin')").wait_for()
+    shared = page.evaluate("window.__shared")
+    assert len(shared["files"]) == 1 and shared["text"] is None and shared["url"] is None  # the file alone
+    file = shared["files"][0]
+    assert file["type"] == "image/jpeg" and file["name"] == "twibbon-kabupaten-sleman-bundar.jpg"
+    data = base64.b64decode(file["data"])
+    assert data == download(page, "#download-jpg")  # the shared file is the downloaded picture
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and image.size == (1080, 1080)
+    caption = page.input_value("#caption")
+    assert "/t/kabupaten-sleman" in caption
+    assert page.evaluate("navigator.clipboard.readText()") == caption
+    save_result("web-share-phone.png", page.screenshot(full_page=False))
+    assert errors == []
+    context.close()
+
+
+def test_without_file_sharing_the_fallback_controls_appear_and_work(browser, server, tmp_path):
+    context = _sharing_phone(browser, server, NO_SHARE)
+    page = context.new_page()
+    _open_with_photo(page, tmp_path)
+    assert page.get_attribute("#studio", "data-share") == "links"
+    assert page.locator("#share").is_hidden()
+    # download
+    with Image.open(io.BytesIO(download(page, "#download-jpg"))) as image:
+        assert image.size == (1080, 1080)
+    # copy the caption
+    page.click("#copy-caption")
+    page.locator("#copy-status:has-text('Caption disalin')").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#caption")
+    # share links for the page: plain links, no script of theirs on the page
+    links = page.locator("#share-links a")
+    assert links.count() == 4 and page.locator("#share-links").is_visible()
+    page_url = f"{server}/t/kabupaten-sleman".replace(":", "%3A").replace("/", "%2F")
+    hrefs = {links.nth(i).get_attribute("data-share"): links.nth(i).get_attribute("href") for i in range(4)}
+    assert hrefs["whatsapp"].startswith("https://wa.me/?text=") and page_url in hrefs["whatsapp"]
+    assert hrefs["telegram"].startswith("https://t.me/share/url?url=" + page_url)
+    assert hrefs["facebook"] == "https://www.facebook.com/sharer/sharer.php?u=" + page_url
+    assert hrefs["x"].startswith("https://x.com/intent/post?url=" + page_url)
+    assert all(links.nth(i).get_attribute("rel") == "noopener noreferrer" for i in range(4))
+    scripts = page.evaluate("[...document.scripts].map((s) => s.src)")
+    assert all(src.startswith(server) for src in scripts), scripts
+    page.click("#copy-link")
+    page.locator("#copy-status:has-text('Tautan disalin')").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == f"{server}/t/kabupaten-sleman"
+    context.close()
+
+
+def test_share_links_follow_the_agency_chosen_on_the_home_page(phone):
+    page = phone
+    page.goto("/")
+    assert page.locator("#share-links").is_hidden()
+    choose_agency(page, "kota batu")
+    page.locator("#share-links:not([hidden]) [data-share=facebook][href*=kota-batu]").wait_for()
+    assert "kota-batu" in page.get_attribute("#share-links [data-share=facebook]", "href")

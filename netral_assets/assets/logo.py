@@ -88,15 +88,41 @@ def mark_svg(pack: Pack, reverse: bool = False) -> str:
     )
 
 
-def lockup_svg(pack: Pack, agency: Agency, layout: str = "horizontal") -> str:
-    """The agency lockup as a self-contained SVG (text outlined)."""
+def _emblem_image(logo: dict, spec: dict) -> str:
+    """The emblem as an SVG <image> fitted into its square (`x`, `y`, `size`), centred; a raster emblem
+    gets its own aspect ratio, an SVG one is fitted by preserveAspectRatio."""
+    x, y, size = spec["x"], spec["y"], spec["size"]
+    w = h = size
+    if logo.get("size"):
+        iw, ih = logo["size"]
+        scale = size / max(iw, ih)
+        w, h = iw * scale, ih * scale
+    return (f'<image x="{x + (size - w) / 2:g}" y="{y + (size - h) / 2:g}" width="{w:g}" height="{h:g}" '
+            f'preserveAspectRatio="xMidYMid meet" xlink:href="{escape(logo["uri"], {chr(34): "&quot;"})}"/>')
+
+
+def lockup_svg(pack: Pack, agency: Agency, layout: str = "horizontal", emblem: dict | None = None) -> str:
+    """The agency lockup as a self-contained SVG (text outlined); `emblem` (agency_logo's data) puts the
+    agency's own emblem beside the campaign mark, with a divider."""
     design = load_design(pack, "logo", "lockup")
     fmt = design.format(layout)
     spec = design.meta["layout"][layout]
+    width, height = fmt.width, fmt.height
     colors = pack.colors
+    parts = []
+    if emblem:
+        # the emblem's tables replace the layout's (mark, rule, wordmark, agency: moved or resized)
+        e = design.meta["emblem"][layout]
+        spec = {**spec, **{k: v for k, v in e.items() if k in spec}}
+        width, height = e.get("px", (width, height))
+        parts.append(_emblem_image(emblem, e["emblem"]))
+        d = e["divider"]
+        parts.append(f'<rect x="{d["x"]}" y="{d["y"]}" width="{d["width"]}" height="{d["height"]}" '
+                     f'fill="{colors[d["color"]]}"/>')
+        design = dataclasses.replace(design, meta={**design.meta, "fit": {
+            name: {**box, **e.get("fit", {}).get(name, {})} for name, box in design.meta.get("fit", {}).items()}})
     box = design.boxes(layout)["agency"]
     fit = fit_text(agency.name, font_file(pack, box.weight), box, keep_together(pack))
-    parts = []
     inner, vb = _mark_inner(pack)
     m = spec["mark"]
     parts.append(f'<g transform="translate({m["x"]} {m["y"]}) scale({m["size"] / vb:g})">{inner}</g>')
@@ -123,9 +149,10 @@ def lockup_svg(pack: Pack, agency: Agency, layout: str = "horizontal") -> str:
         baseline = a["top"] + i * step + (step - fit.size) / 2 + ascent * fit.size
         parts.append(line(text, fit.size, box.weight, a["color"], baseline, a.get("x"), a.get("center")))
     title = escape(f"{pack.name} — {agency.name}")
+    xlink = ' xmlns:xlink="http://www.w3.org/1999/xlink"' if emblem else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {fmt.width:g} {fmt.height:g}" '
-        f'width="{fmt.width:g}" height="{fmt.height:g}" role="img"><title>{title}</title>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg"{xlink} viewBox="0 0 {width:g} {height:g}" '
+        f'width="{width:g}" height="{height:g}" role="img"><title>{title}</title>\n'
         + "\n".join(parts)
         + "\n</svg>\n"
     )
@@ -149,11 +176,16 @@ def svg_document(pack: Pack, svg: str, width: float, height: float):
 
 
 def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", "pdf"),
-                      mark: bool = True) -> list[Asset]:
+                      mark: bool = True, emblem=None) -> list[Asset]:
     """The mark (SVG, PNG 512 and 1024, PDF) and, given an agency, its two lockups (SVG, PNG, PDF).
 
     `mark=False` leaves the mark out: it is the same for every agency, so a batch makes it once.
+    `emblem` (a PNG/JPEG/SVG file or agency_logo's data) adds the agency's emblem to the lockups.
     """
+    if emblem is not None and not isinstance(emblem, dict):
+        from .agency_logo import load_agency_logo
+
+        emblem = load_agency_logo(Path(emblem))
     out = []
     mark_alt = (f"Tanda kampanye {pack.name}: lencana waterpas biru tua dengan gelembung merah "
                 "bertanda centang tepat di tengah.")
@@ -161,8 +193,9 @@ def build_logo_assets(pack: Pack, agency: Agency | None, formats=("svg", "png", 
     if agency is not None:
         for layout in ("horizontal", "stacked"):
             shape = "mendatar" if layout == "horizontal" else "bersusun"
-            alt = f"Logo {pack.name} {shape} dengan nama {agency.name}."
-            pieces.append((f"logo-{layout}", lockup_svg(pack, agency, layout), layout, alt))
+            alt = (f"Logo {agency.name} dan logo {pack.name} {shape}, dipisah garis, dengan nama {agency.name}."
+                   if emblem else f"Logo {pack.name} {shape} dengan nama {agency.name}.")
+            pieces.append((f"logo-{layout}", lockup_svg(pack, agency, layout, emblem), layout, alt))
     for stem, svg, variant, alt in pieces:
         vb = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
         width, height = float(vb[1]), float(vb[2])
@@ -204,7 +237,8 @@ def _draw_set(request: Request) -> dict[str, Asset] | NetralError:
     try:
         if request.agency is None:
             return {a.name: a for a in build_logo_assets(request.pack, None)}
-        return {a.name: a for a in build_logo_assets(request.pack, request.agency, mark=False)}
+        return {a.name: a for a in build_logo_assets(request.pack, request.agency, mark=False,
+                                                     emblem=(request.extra or {}).get("logo") or None)}
     except NetralError as exc:
         return exc
 

@@ -17,19 +17,24 @@ from .options import agency_option, fail_cleanly, identity_option, load_inputs, 
 @click.option("--only", default=",".join(KIT_PARTS), show_default=True,
               help="Bagian kit yang dibuat, dipisah koma (carousel: slide poster; cetak: PDF cetak "
                    "dengan bleed dan tanda potong di samping PDF layar).")
+@click.option("--logo", "logo", type=click.Path(dir_okay=False),
+              help="Logo instansi sendiri (PNG, JPEG atau SVG): di twibbon, lockup dan kaki poster, "
+                   "dengan ruang kosong di sekitarnya. Tanpa ini dipakai kolom logo di CSV --agencies, bila ada.")
 @identity_option
 @fail_cleanly
-def kit(agency_query, brand_dir, agencies_csv, out_dir, only, identity):
+def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, identity):
     """Buat kit lengkap satu instansi: twibbon, logo, poster, carousel, leaflet, PDF cetak, manifest.json
     dan caption.txt."""
     from ..batch.options import summarise_errors
     from ..kit.build import write_kit
-    from ..kit.plan import KitOptions
+    from ..kit.plan import KitOptions, emblem_for
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity))
+    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity, logo=logo))
+    emblem = emblem_for(agency, KitOptions(logo=logo))
     click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/"
+               + (f" dengan logo {emblem.name}" if emblem else "")
                + (" (ditandatangani; periksa dengan netral verify)" if identity else ""))
     for entry in result.flagged:
         click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)

@@ -16,6 +16,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ..assets.asset import Asset, Request, build_asset
@@ -35,7 +36,26 @@ from .manifest import (
     read_manifest,
     with_warnings,
 )
-from .plan import Job, KitOptions, part_of, plan_kit, signing_identity
+from .plan import Emblem, Job, KitOptions, emblem_for, part_of, plan_kit, signing_identity
+
+
+@lru_cache(maxsize=4)
+def emblem_data(emblem: Emblem) -> dict:
+    """The emblem checked and scaled for the templates (`logo`: a metadata-free data URI), once per
+    file content and process; a bad file is refused with agency_logo's Indonesian message."""
+    from ..assets.agency_logo import load_agency_logo
+
+    data = load_agency_logo(emblem.path)
+    if emblem.path.is_file() and sha256_of(emblem.path) != emblem.sha256:
+        raise NetralError(f"Berkas logo {emblem.name} berubah selama kit dibuat; jalankan ulang.")
+    return data
+
+
+def _extra(job: Job) -> dict | None:
+    """The template context a job adds: the kit's extra, and the emblem for the files that show it."""
+    if job.emblem is None:
+        return job.options.extra
+    return {**(job.options.extra or {}), "logo": emblem_data(job.emblem)}
 
 
 def build(job: Job, keep_image: bool = False) -> Asset:
@@ -46,7 +66,7 @@ def build(job: Job, keep_image: bool = False) -> Asset:
         asset = build_print(job)
     else:
         asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
-                                    job.options.extra, job.set_key))
+                                    _extra(job), job.set_key))
     if not keep_image and asset.image is not None:
         asset = dataclasses.replace(asset, image=None)
     # The plan names the file: the batch looks files up by these names before anything is built.
@@ -60,7 +80,7 @@ def build_print(job: Job) -> Asset:
     if job.kind not in ("poster", "leaflet"):
         raise NetralError(f"Tidak ada versi cetak untuk {job.kind} ({job.name}).")
     return build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, ".pdf", job.name,
-                               job.options.extra, job.set_key, print_marks=True))
+                               _extra(job), job.set_key, print_marks=True))
 
 
 def build_kit_assets(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Asset]:
@@ -112,6 +132,9 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     `force` makes every file again, whatever the manifest says."""
     options = options or KitOptions()
     signer = signing_identity(options)  # a bad identity is refused before the folder is touched
+    emblem = emblem_for(agency, options)
+    if emblem is not None:
+        emblem_data(emblem)  # so is a bad emblem: one clear refusal, not one per file that shows it
     folder = Path(out_dir) / agency.slug
     folder.mkdir(parents=True, exist_ok=True)
     remove_partial_files(folder)
@@ -127,7 +150,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     def save(final: bool = False) -> None:
         entries = [done.get(j.name) or state.get(j.name) for j in jobs]
         entries = [e for e in entries if e is not None and (not final or e["path"] in done)] + kept
-        data = manifest(pack, agency, [], entries=entries)
+        data = manifest(pack, agency, [], entries=entries, emblem=emblem)
         if final and result.errors:
             data["errors"] = result.errors
         if final:

@@ -20,7 +20,7 @@ from ..checks import stale_figures
 from ..errors import NetralError
 from ..model.agencies import Agency
 from ..model.pack import Pack
-from .plan import Job
+from .plan import Emblem, Job
 
 MANIFEST = "manifest.json"
 CAPTION = "caption.txt"
@@ -83,17 +83,21 @@ def manifest_entry(asset: Asset, job: Job | None = None) -> dict:
 
 
 def manifest(pack: Pack, agency: Agency, assets: list[Asset], jobs: list[Job] | None = None,
-             entries: list[dict] | None = None) -> dict:
-    """The kit's manifest.json: every file with its sha256, size, alt text, sources and findings."""
+             entries: list[dict] | None = None, emblem: Emblem | None = None) -> dict:
+    """The kit's manifest.json: every file with its sha256, size, alt text, sources and findings; the
+    agency's emblem by file name and sha256 (never its path) when the kit shows one."""
     if entries is None:
         entries = [manifest_entry(a, j) for a, j in zip(assets, jobs or [None] * len(assets), strict=True)]
-    return {
+    data = {
         "generator": f"netral-assets {__version__}",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "campaign": pack.name,
         "agency": agency.as_dict(),
-        "files": entries,
     }
+    if emblem is not None:
+        data["emblem"] = emblem.record()
+    data["files"] = entries
+    return data
 
 
 def manifest_bytes(data: dict) -> bytes:

@@ -5,12 +5,17 @@ A job knows its file name, kind, design and format, and carries a fingerprint of
 reads (brand.toml, content, statistics, logo, the design folder, the shared templates, the fonts), the
 agency record, the options, and the versions of this package's rendering code (`RENDERING_SOURCES`) and
 of the libraries that draw. Same fingerprint, same file: a re-run skips what is up to date.
+
+The agency's own emblem (`emblem_for`: `KitOptions.logo`, else the agency record's `logo` from its
+CSV, else a file named by its slug or code in `KitOptions.logos`) is shown by the twibbons, the
+lockups and the posters (footer, carousel); its sha256 is in exactly those jobs' fingerprints.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import metadata
@@ -53,6 +58,12 @@ class KitOptions:
     # An issuing identity's folder (`netral identity init|import`): every picture and PDF is signed with
     # it and manifest.json gets a detached signature (provenance/). None: nothing is signed.
     identity: str | None = None
+    # The agency's own emblem (PNG, JPEG or SVG), shown in the twibbons, the lockups and the posters'
+    # footers instead of a second campaign mark: `logo` is one file (one agency: `netral kit --logo`);
+    # `logos` a folder of files named by slug or code (`kabupaten-sleman.svg`, `34.04.png`), looked up
+    # for each agency (`netral batch --logos`). See `emblem_for` for the order.
+    logo: str | None = None
+    logos: str | None = None
 
     def __post_init__(self) -> None:
         self.only = tuple(self.only)
@@ -84,10 +95,104 @@ class Job:
     # What the manifest says of the file besides the asset's own record: "print" (true for the
     # *-cetak.pdf files, false for the screen PDFs beside them), a carousel's "slide" and "slides".
     entry: dict = field(default_factory=dict, repr=False, compare=False)
+    emblem: Emblem | None = field(default=None, repr=False, compare=False)  # shown by this file
 
     @property
     def ext(self) -> str:
         return Path(self.name).suffix.lower()
+
+
+# -- the agency's emblem -----------------------------------------------------------------------------
+
+EMBLEM_EXTENSIONS = (".png", ".jpg", ".jpeg", ".svg")
+# The kinds and designs that show the emblem: the twibbons, the lockups (not the mark, which is the
+# same for every agency) and the posters (their footer band, also on carousel slides and print files).
+EMBLEM_SHOWN_BY = ("twibbon", "lockup", "poster")
+
+
+@dataclass(frozen=True)
+class Emblem:
+    """An agency's emblem file: its path on this machine, its name and sha256 (what manifests say)."""
+
+    path: Path
+    name: str
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str | Path) -> Emblem:
+        path = Path(path)
+        digest = sha256_of(path) if path.is_file() else None
+        if digest is None:
+            kind = "adalah folder, bukan berkas" if path.is_dir() else "tidak ada"
+            raise NetralError(f"Berkas logo {path} {kind}. Beri berkas logo PNG, JPEG atau SVG.")
+        return cls(path, path.name, digest)
+
+    def record(self) -> dict:
+        return {"name": self.name, "sha256": self.sha256}
+
+
+def emblem_for(agency: Agency, options: KitOptions | None = None) -> Emblem | None:
+    """The agency's emblem for a kit: `options.logo` (one file, `netral kit --logo`), else the agency
+    record's own (`logo` column of its CSV), else its file in `options.logos` (`netral batch --logos`),
+    else None: the kit shows the campaign mark as before. Only the file's presence is checked here;
+    its content is checked (and refused in Indonesian) by `assets.agency_logo` when it is drawn."""
+    options = options or KitOptions()
+    if options.logo:
+        return Emblem.of(options.logo)
+    if agency.logo:
+        return Emblem.of(agency.logo)
+    if options.logos:
+        found = find_emblem(options.logos, agency)
+        return Emblem.of(found) if found else None
+    return None
+
+
+def find_emblem(folder: str | Path, agency: Agency) -> Path | None:
+    """The file in `folder` named by the agency's slug or code (`kabupaten-sleman.svg`, `34.04.png`;
+    any case of PNG, JPEG or SVG), or None; two different files for one agency are refused."""
+    files = _folder_files(str(Path(folder).resolve()))
+    stems = dict.fromkeys(s.lower() for s in (agency.slug, agency.code) if s)
+    found = sorted({files[(stem, ext)] for stem in stems for ext in EMBLEM_EXTENSIONS if (stem, ext) in files})
+    if len(found) > 1:
+        raise NetralError(f"Ada {len(found)} logo untuk {agency.short_name} di {folder}: "
+                          f"{', '.join(p.name for p in found)}. Sisakan satu.")
+    return found[0] if found else None
+
+
+def _folder_files(folder: str) -> dict[tuple[str, str], Path]:
+    """(stem, extension) in lower case -> file, of an emblem folder; listed once per folder and change
+    (a batch looks up hundreds of agencies in one folder)."""
+    try:
+        stamp = os.stat(folder).st_mtime_ns
+    except FileNotFoundError:
+        raise NetralError(f"Folder logo {folder} tidak ada.") from None
+    except NotADirectoryError:
+        raise NetralError(f"{folder} bukan folder; --logos menerima folder berisi logo per instansi.") from None
+    return _listing(folder, stamp)
+
+
+@lru_cache(maxsize=4)
+def _listing(folder: str, stamp: int) -> dict[tuple[str, str], Path]:
+    try:
+        names = os.listdir(folder)
+    except NotADirectoryError:
+        raise NetralError(f"{folder} bukan folder; --logos menerima folder berisi logo per instansi.") from None
+    except PermissionError:
+        raise NetralError(f"Folder logo {folder} tidak dapat dibaca (izin ditolak).") from None
+    files = {}
+    for name in names:
+        stem, ext = os.path.splitext(name)
+        if ext.lower() in EMBLEM_EXTENSIONS and not name.startswith("."):
+            files[(stem.lower(), ext.lower())] = Path(folder) / name
+    return files
+
+
+def _extra_logo_sha(options: KitOptions) -> str | None:
+    """A logo handed over already loaded (`extra["logo"]`, the web's upload): the sha256 of its data."""
+    logo = (options.extra or {}).get("logo")
+    if not logo:
+        return None
+    return hashlib.sha256(str(logo.get("uri", "")).encode()).hexdigest()
 
 
 # -- fingerprints ------------------------------------------------------------------------------------
@@ -241,13 +346,18 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
 
     signer = signing_identity(options)
     signed = {"signed_by": signer.fingerprint()} if signer is not None else {}
+    emblem = emblem_for(agency, options)
+    # The emblem's bytes shape exactly the files that show it; without one, nothing changes.
+    emblem_sha = emblem.sha256 if emblem is not None else _extra_logo_sha(options)
 
     def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None, print_marks=False, entry=None):
-        settings = {**(settings or {}), **({"print": True} if print_marks else {})}
+        shows = emblem_sha is not None and (kind if kind != "logo" else design) in EMBLEM_SHOWN_BY
+        settings = {**(settings or {}), **({"print": True} if print_marks else {}),
+                    **({"emblem": emblem_sha} if shows else {})}
         spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings, **signed}
         set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **settings})
         jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
-                        options, set_key, print_marks, entry or {}))
+                        options, set_key, print_marks, entry or {}, emblem if shows else None))
 
     if "twibbon" in options.only:
         for design in inputs.designs("twibbon"):

@@ -40,6 +40,9 @@ class Agency:
     province: str | None = None  # province slug; None for central and custom units without one
     legal_basis: str = ""
     contact: dict = field(default_factory=dict, compare=False, hash=False)
+    # The agency's own emblem (the CSV's `logo` column, resolved against the CSV's folder): a path on
+    # this machine, so never part of `as_dict` (manifests name the emblem by file name and sha256).
+    logo: str | None = field(default=None, compare=False, hash=False)
 
     def as_dict(self) -> dict:
         d = {
@@ -226,7 +229,8 @@ MAX_NAME_LENGTH = 160
 
 def read_agency_csv(path: str | Path, registry: Registry, errors: list[str] | None = None) -> list[Agency]:
     """A user's own units: CSV with `name` and optional short_name, slug, code, province, address,
-    phone, email, website.
+    phone, email, website, logo (the unit's emblem, a PNG/JPEG/SVG file; a relative path is read from
+    the CSV's folder).
 
     A bad row raises NetralError; given an `errors` list, its message is appended there instead and the
     other rows are still read (a batch must not stop for one bad row).
@@ -263,6 +267,14 @@ def _csv_agency(path: Path, line: int, row: dict, registry: Registry) -> Agency:
     slug = slugify(row.get("slug") or name)
     if not slug:
         raise NetralError(f"{path}, baris {line}: nama '{name}' tidak menghasilkan slug; isi kolom slug.")
+    logo = None
+    if (row.get("logo") or "").strip():
+        # Only its presence is checked here; its content is checked where it is drawn (agency_logo).
+        file = (path.parent / row["logo"].strip()).resolve()
+        if not file.is_file():
+            raise NetralError(f"{path}, baris {line}: berkas logo {row['logo'].strip()} tidak ada (dicari di "
+                              f"{file.parent}). Periksa nama berkasnya; jalur relatif dibaca dari folder CSV.")
+        logo = str(file)
     return Agency(
         code=(row.get("code") or slug).strip(),
         name=name,
@@ -271,6 +283,7 @@ def _csv_agency(path: Path, line: int, row: dict, registry: Registry) -> Agency:
         level="custom",
         province=province,
         contact={k: row[k].strip() for k in CONTACT_FIELDS if row.get(k)},
+        logo=logo,
     )
 
 

@@ -158,8 +158,9 @@ def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLRes
     url = page_url(base, agency)
     caption = page_caption(state.pack, agency, url) if agency else ""
     og = open_graph(state.pack, agency, base)
-    share = share_links(url, og["title"]) if agency else []
-    return _page(request, "frame.html", status_code, agency=agency, caption=caption, og=og, share=share,
+    # Before an agency is chosen the links exist without an address; the page fills them in.
+    share = share_links(url, og["title"]) if agency else [{**s, "href": "#"} for s in share_links("", "")]
+    return _page(request, "frame.html", status_code, agency=agency, caption=caption, og=og, share_targets=share,
                  page_url=url, designs=_twibbon_choices(state.pack),
                  title=f"Bingkai foto {agency.short_name}" if agency else "Bingkai foto")
 

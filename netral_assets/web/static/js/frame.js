@@ -48,7 +48,20 @@ const ui = {
   offsetX: $("#offset-x"),
   offsetY: $("#offset-y"),
   downloads: [$("#download-jpg"), $("#download-png")],
+  share: $("#share"),
 };
+
+// Web Share API level 2: can this browser hand a picture file to the phone's share sheet?
+function canShareFiles() {
+  if (typeof navigator.share !== "function" || typeof navigator.canShare !== "function") return false;
+  try {
+    const probe = new File([new Uint8Array([0xff, 0xd8, 0xff])], "bingkai.jpg", { type: "image/jpeg" });
+    return navigator.canShare({ files: [probe] });
+  } catch {
+    return false;
+  }
+}
+const shareFiles = canShareFiles();
 
 const smoothly = () => (matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth");
 
@@ -84,6 +97,7 @@ function updateReadiness() {
   studio.dataset.frame = state.frame ? "ready" : state.agency ? "loading" : "none";
   studio.dataset.photo = state.photo ? "ready" : "none";
   ui.downloads.forEach((button) => (button.disabled = !ready));
+  ui.share.disabled = !ready;
   canvas.classList.toggle("interactive", Boolean(state.photo));
   if (!state.agency) say(ui.stageStatus, "Pilih instansi untuk melihat bingkainya.");
   else if (!state.frame) say(ui.stageStatus, "Memuat bingkai…");
@@ -417,6 +431,7 @@ for (const target of [drop, $("#canvas-box")]) {
 
 async function chooseAgency(agency) {
   state.agency = agency;
+  studio.dataset.pageUrl = "";
   $("#agency-name").textContent = agency.name;
   $("#agency-chosen").hidden = false;
   $("#agency-picker").hidden = true;
@@ -430,6 +445,12 @@ async function chooseAgency(agency) {
     if (state.agency?.slug === agency.slug) {
       ui.caption.value = body.caption;
       $("#copy-caption").disabled = false;
+      studio.dataset.pageUrl = body.page_url;
+      for (const target of body.share || []) {
+        const link = $(`#share-links [data-share="${target.id}"]`);
+        if (link) link.href = target.href;
+      }
+      $("#share-links").hidden = false;
     }
   } catch (error) {
     ui.caption.value = "";
@@ -471,10 +492,15 @@ function fileName(ext) {
   return `twibbon-${state.agency.slug}-${state.design}${story}.${ext}`;
 }
 
+// The framed picture as it is previewed now (what is saved or shared is exactly the preview).
+async function pictureBlob(type) {
+  draw();
+  return new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
+}
+
 async function download(type, ext) {
   if (!state.frame || !state.photo) return;
-  draw(); // what is saved is exactly the preview, drawn now
-  const blob = await new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
+  const blob = await pictureBlob(type);
   if (!blob) {
     say(ui.downloadStatus, "Gambar gagal dibuat di perangkat ini. Coba PNG, atau foto yang lebih kecil.");
     return;
@@ -497,6 +523,36 @@ async function download(type, ext) {
   say(ui.downloadStatus, `${fileName(ext)} diunduh. Gambar hasilnya juga ada di bawah.`);
 }
 
+// Share the picture file itself; the caption goes to the clipboard first, because files and text in
+// one share are unreliable (iOS in-app browsers drop one of them).
+async function sharePicture() {
+  if (!state.frame || !state.photo) return;
+  const blob = await pictureBlob("image/jpeg");
+  if (!blob) {
+    say(ui.downloadStatus, "Gambar gagal dibuat di perangkat ini. Coba PNG, atau foto yang lebih kecil.");
+    return;
+  }
+  const file = new File([blob], fileName("jpg"), { type: "image/jpeg" });
+  const copied = ui.caption.value ? await copyText(ui.caption.value) : false;
+  if (!navigator.canShare({ files: [file] })) {
+    await download("image/jpeg", "jpg");
+    return;
+  }
+  try {
+    await navigator.share({ files: [file] });
+    say(ui.downloadStatus, copied
+      ? "Gambar dibagikan. Caption sudah disalin: tempelkan sebagai keterangan."
+      : "Gambar dibagikan. Salin caption di bawah untuk keterangannya.");
+  } catch (error) {
+    if (error?.name === "AbortError") {
+      say(ui.downloadStatus, "Berbagi dibatalkan. Gambar tetap bisa diunduh.");
+    } else {
+      say(ui.downloadStatus, "Berbagi tidak berhasil di perangkat ini. Unduh gambarnya, lalu unggah dari galeri.");
+    }
+  }
+}
+
+ui.share.addEventListener("click", sharePicture);
 ui.downloads[0].addEventListener("click", () => download("image/jpeg", "jpg"));
 ui.downloads[1].addEventListener("click", () => download("image/png", "png"));
 
@@ -505,12 +561,17 @@ $("#copy-caption").addEventListener("click", async () => {
   say(ui.copyStatus, ok ? "Caption disalin. Tempelkan saat mengunggah foto." : "Salin gagal; pilih teks caption lalu salin manual.");
 });
 $("#copy-link").addEventListener("click", async () => {
-  const ok = await copyText(location.href);
-  say(ui.copyStatus, ok ? "Tautan disalin. Bagikan ke rekan satu instansi." : location.href);
+  const url = studio.dataset.pageUrl && state.agency ? studio.dataset.pageUrl : location.href;
+  const ok = await copyText(url);
+  say(ui.copyStatus, ok ? "Tautan disalin. Bagikan ke rekan satu instansi." : url);
 });
 
 // -- start ---------------------------------------------------------------------------------------
 
+// Where the phone shares files, Bagikan is the main action and downloading the second one.
+studio.dataset.share = shareFiles ? "files" : "links";
+$("#share-box").hidden = !shareFiles;
+if (shareFiles) ui.downloads[0].classList.remove("primary");
 if (inApp) {
   $("#inapp-note").hidden = false;
   $("#result-hint").classList.add("emphasis");
