@@ -216,3 +216,23 @@ def test_netral_kit_logo_on_the_command_line(emblems, tmp_path):
                           "--logo", str(bad), "--out", str(tmp_path / "x")], capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 1 and "Logo bukan.png bukan PNG, JPEG atau SVG" in run.stderr
+
+
+def test_batch_takes_emblems_from_a_folder_named_by_slug_or_code(tmp_path):
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    logos = tmp_path / "logos"
+    logos.mkdir()
+    Image.new("RGB", (300, 360), (20, 120, 60)).save(logos / "34.04.png")
+    out = tmp_path / "kits"
+    result = subprocess.run([sys.executable, "-m", "netral_assets", "batch", "--level", "kabkota", "--province", "34",
+                             "--only", "logo", "--no-proof", "-j", "1", "--logos", str(logos), "--out", str(out)],
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    manifests = {p.parent.name: json.loads(p.read_text("utf-8")) for p in out.rglob("*/manifest.json")}
+    assert manifests["kabupaten-sleman"].get("emblem", {}).get("name") == "34.04.png"
+    assert not manifests["kota-yogyakarta"].get("emblem")
+    assert str(tmp_path) not in json.dumps(manifests)  # names and digests, never the operator's paths

@@ -90,9 +90,12 @@ class _Report:
               help="Jumlah proses pekerja. Bawaan: satu per inti CPU.")
 @click.option("--force", is_flag=True, help="Buat ulang semua berkas, juga yang tidak berubah.")
 @click.option("--no-proof", is_flag=True, help="Tanpa proof.pdf (lembar periksa).")
+@click.option("--logos", "logos_dir", type=click.Path(exists=True, file_okay=False),
+              help="Folder logo instansi: berkas bernama slug atau kode instansi (kabupaten-sleman.svg, 34.04.png).")
 @identity_option
 @fail_cleanly
-def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof, identity):
+def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof, logos_dir,
+          identity):
     """Buat kit untuk banyak instansi sekaligus (paralel, dapat dilanjutkan) dengan manifest.json dan proof.pdf.
 
     Contoh: netral batch --level kabkota --province 34 --zip --out kits
@@ -102,14 +105,14 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
 
     pack, registry, _ = load_inputs(brand_dir, None)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    kit_options = KitOptions(only=parts, identity=identity)
+    kit_options = KitOptions(only=parts, identity=identity, logos=logos_dir)
     signing_identity(kit_options)  # a bad key or certificate is refused before any worker starts
     options = BatchOptions(kit_options, workers=workers, zip=make_zip, proof=not no_proof, force=force)
     agencies, selection_errors = select_agencies(registry, level, province, agencies_csv)
     for error in selection_errors:
         click.echo(f"GALAT {error['message']}", err=True)
     selection = {"level": level, "province": province, "agencies_csv": agencies_csv, "only": list(parts),
-                 "zip": make_zip}
+                 "zip": make_zip, "logos": bool(logos_dir)}
     click.echo(f"{len(agencies)} instansi, {options.worker_count()} proses pekerja → {out_dir}/", err=True)
     report = _Report(len(agencies))
     try:

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .._version import __version__
+from ..assets.message import needs_content
 from ..errors import NetralError
 from ..files import sha256_of
 from ..model.agencies import Agency
@@ -378,6 +379,8 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
                 add(f"logo-{layout}{ext}", "logo", "lockup", layout, inputs.for_lockup(), agency)
     poster_extra = {"extra": options.extra}
     for design in inputs.designs("poster") if {"poster", "cetak"} & set(options.only) else ():
+        if needs_content(design):  # the agency's own message or announcement: made with its words, not in a kit
+            continue
         poster_inputs = inputs.for_design("poster", design.name)
         for fmt, ext in options.poster_formats:
             if fmt not in design.formats:
