@@ -3,7 +3,9 @@ without their source, QR codes that do not decode), and finished files -> a repo
 The renderer calls the layout checks on every render, so this package sits below `render`.
 
 `boxes` is the one adapter over WeasyPrint's layout boxes (and its version gate); `layout` checks a
-page (with `typesetting`: breaks inside names, citations and addresses, lone last words), `pages`
+page (with `typesetting`: breaks inside names, citations and addresses, lone last words; and `glyphs`:
+text that would print wrong, characters without a glyph in the pack's fonts, text of invisible
+characters only, bidirectional controls), `pages`
 every page of a leaflet, `qr` is the one QR decoder, `files` checks files on disk. What they all speak
 is here: a `Finding` under one of `RULES` (or a warning under `WARNING_RULES`, such as a printed figure
 older than the data's age limit: `stale_figures`), and the source line printed under a figure.
@@ -20,7 +22,7 @@ from ..model.statistics import DEFAULT_MAX_AGE_DAYS
 __all__ = ["RULES", "WARNING_RULES", "Finding", "source_line", "stale_figures"]
 
 RULES = ("overflow", "clipped", "collision", "too-small", "contrast", "unsourced", "qr",
-         "broken-token", "lone-word")
+         "broken-token", "lone-word", "no-glyph", "invisible-text", "bidi-control")
 # Warnings: recorded and reported, never a reason to refuse a file (no newer figure may exist).
 WARNING_RULES = ("stale",)
 

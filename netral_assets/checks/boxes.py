@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 from functools import cache
+from pathlib import Path
 
 # Major versions of WeasyPrint this adapter is tested with (pyproject: weasyprint>=70,<71). Raise it on
 # purpose, with the pin, after the leaflet and preflight tests pass on the new version.
@@ -176,3 +177,16 @@ def remove_font_folder(config) -> None:
     folder = getattr(config, "_folder", None)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def font_files(document) -> list[Path]:
+    """The font files a laid-out document's @font-face rules registered: WeasyPrint's
+    `FontConfiguration` copies each into its temporary folder (`_folder`), one file per rule. Empty when
+    the document has no configuration or no @font-face rule."""
+    folder = getattr(getattr(document, "font_config", None), "_folder", None)
+    if not folder:
+        return []
+    try:
+        return sorted(p for p in Path(folder).iterdir() if p.is_file())
+    except OSError:
+        return []

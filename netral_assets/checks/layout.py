@@ -2,7 +2,8 @@
 box, boxes colliding, type below a legible size at the output size, text/background contrast below WCAG
 AA, figures printed without their source line, QR codes that do not decode; and, from `typesetting`,
 line breaks inside names, citations, dates and addresses, and single-word last lines in titles and
-leads).
+leads; from `glyphs`, text that would print wrong: characters the pack's fonts have no glyph for, text
+of control or zero-width characters only, bidirectional controls that reverse the printed letters).
 
 Designs mark their text regions with `data-box="name"`; the checks walk WeasyPrint's layout tree
 (through `boxes`, the adapter), so they see exactly what will be printed. QR codes are found by their
@@ -16,6 +17,7 @@ import logging
 
 from . import RULES, Finding, boxes, source_line
 from .boxes import border_rect, children, element_attr, margin_rect, region_name
+from .glyphs import check_page_text
 from .qr import PRINT_QR_DPI, PdfCodes, decoder_available
 from .typesetting import check_page_typesetting
 
@@ -189,6 +191,7 @@ def check_document(rendered) -> list[Finding]:
     walk(boxes.page_box(page), None, (), [white], ())
     findings.extend(_collisions(regions, region_parents))
     findings.extend(check_page_typesetting(boxes.page_box(page)))
+    findings.extend(check_page_text(boxes.page_box(page), rendered.document))
     if rendered.sources:
         findings.extend(unsourced(rendered.sources, boxes.page_text(page)))
     if qr_boxes:

@@ -9,6 +9,15 @@ import click
 from .options import fail_cleanly
 
 
+def open_picture(data: bytes, name: str):
+    """A finished picture opened for checking through the photo decoder's guards (`open_photo`: bytes,
+    pixels, data that ends long before the image does, the memory budget, all from the header); a
+    refusal is a NetralError that `check_file` reports as one finding."""
+    from ..photo.decode import open_photo
+
+    return open_photo(data, name)
+
+
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--brand", "brand_dir", type=click.Path(file_okay=False),
@@ -20,7 +29,8 @@ def check(files, brand_dir, as_json):
 
     \b
     Yang diperiksa dari berkasnya sendiri:
-      • gambar: dapat dibuka, ukuran piksel;
+      • gambar: header-nya diperiksa sebelum didekode (bom dekompresi,
+        data terpotong, batas memori), dapat dibuka, ukuran piksel;
       • PDF: TrimBox berukuran kertas (A4/A3) dan BleedBox 3 mm di luarnya
         untuk PDF cetak, semua huruf tertanam;
       • kode QR (gambar, dan PDF dirender 150 dpi) terbaca, dan alamatnya
@@ -42,7 +52,7 @@ def check(files, brand_dir, as_json):
     from ..model.pack import load_pack
 
     pack = load_pack(brand_dir)
-    reports = [check_file(Path(f), pack) for f in files]
+    reports = [check_file(Path(f), pack, open_picture) for f in files]
     if as_json:
         for r in reports:
             click.echo(json.dumps({
