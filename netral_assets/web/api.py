@@ -456,10 +456,12 @@ async def _kit_request(request: Request):
         except NetralError as exc:
             raise HTTPException(422, str(exc)) from None
     try:
-        return parse_kit_request(state.pack, agency, form.getlist("parts"), form.getlist("designs"),
-                                 form.getlist("twibbon_formats"), form.getlist("poster_formats"), logo)
+        kit_request = parse_kit_request(state.pack, agency, form.getlist("parts"), form.getlist("designs"),
+                                        form.getlist("twibbon_formats"), form.getlist("poster_formats"), logo)
     except KitRefused as exc:
         raise HTTPException(exc.status, str(exc)) from None
+    kit_request.public_url = state.base_url(request)
+    return kit_request
 
 
 def _zip_response(data: bytes, agency) -> Response:

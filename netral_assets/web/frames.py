@@ -39,6 +39,7 @@ PREVIEW_WIDTH = 360
 PREVIEW_BOX = (PREVIEW_WIDTH, PREVIEW_WIDTH * 2)
 PREVIEW_TINT = (228, 234, 244)  # the page's light tint
 PREVIEW_AGENCY = "Nama Instansi Anda"
+PREVIEW_ADDRESS = "https://alamat-aplikasi.go.id"
 # Link cards (1200×630, ~150 KB as PNG): the agencies being shared at the moment stay warm.
 CARD_CACHE_BYTES = 48 * 1024 * 1024
 CARD_MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
@@ -181,7 +182,9 @@ class FrameStore:
             made = thumbnail(None, ".png", PREVIEW_BOX, image=frame_image(self.pack, agency, design, fmt),
                              background=PREVIEW_TINT)
         elif design.kind == "poster":
-            asset = build_poster(self.pack, agency, design.name, fmt, ".png")
+            # A design that prints the page's address shows a placeholder one in its preview.
+            extra = {"public_url": PREVIEW_ADDRESS} if design.meta.get("requires") == "public_url" else None
+            asset = build_poster(self.pack, agency, design.name, fmt, ".png", extra=extra)
             made = thumbnail(asset.data, ".png", PREVIEW_BOX, background=(255, 255, 255))
         else:
             from ..assets.leaflet import build_leaflet

@@ -65,15 +65,26 @@ class KitRequest:
     twibbon_formats: tuple[tuple[str, str], ...] = kit.KIT_TWIBBON_FORMATS
     poster_formats: tuple[tuple[str, str], ...] = kit.KIT_POSTER_FORMATS
     logo: dict | None = field(default=None, repr=False)  # agency_logo's {"uri", ...} for the templates
+    # The app's address (links.py): designs that print the agency page's address need it, and a
+    # registry agency (a typed name has no page).
+    public_url: str = ""
 
     def options(self) -> kit.KitOptions:
         extra = {"logo": self.logo} if self.logo else {}
+        if self.public_url:
+            extra["public_url"] = self.public_url
         return kit.KitOptions(only=self.parts, twibbon_formats=self.twibbon_formats,
                               poster_formats=self.poster_formats, extra=extra)
 
     def plan(self, pack: Pack) -> list[kit.Job]:
-        """The files `netral kit` would make with these options, less the designs not chosen."""
+        """The files `netral kit` would make with these options, less the designs not chosen and those
+        that need an address this kit has not."""
         jobs = kit.plan_kit(pack, self.agency, self.options())
+        has_page = bool(self.public_url) and self.agency.level != "custom"
+        if not has_page:
+            needs = {(d.kind, d.name) for kind in DESIGN_KINDS for d in list_designs(pack, kind)
+                     if d.meta.get("requires") == "public_url"}
+            jobs = [j for j in jobs if (j.kind, j.design) not in needs]
         if self.designs is None:
             return jobs
         return [j for j in jobs if j.kind not in DESIGN_KINDS or (j.kind, j.design) in self.designs]

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..kit import plan as kit
@@ -177,6 +177,16 @@ def agency_page(request: Request, slug: str):
         return _page(request, "error.html", 404, title="Instansi tidak ditemukan",
                      message=f"Tidak ada instansi dengan alamat “{slug[:60]}”. Cari instansi Anda di halaman utama.")
     return frame_page(request, agency)
+
+
+@router.get("/k/{code}")
+def short_link(request: Request, code: str):
+    """The short address printed on the invitation poster (`/k/<Kemendagri code>`) -> the agency page."""
+    agency = _state(request).by_code.get(code)
+    if agency is None:
+        return _page(request, "error.html", 404, title="Instansi tidak ditemukan",
+                     message=f"Tidak ada instansi dengan kode “{code[:20]}”. Cari instansi Anda di halaman utama.")
+    return RedirectResponse(f"/t/{agency.slug}", status_code=308, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/humas", response_class=HTMLResponse)

@@ -49,6 +49,7 @@ class WebState:
     frames: FrameStore = field(init=False)
     jobs: KitJobs = field(init=False)
     by_slug: dict[str, Agency] = field(init=False, repr=False)
+    by_code: dict[str, Agency] = field(init=False, repr=False)
     framer: ThreadPoolExecutor = field(init=False, repr=False)
     budget: MemoryBudget = field(init=False, repr=False)
     limiters: dict[str, RateLimit] = field(init=False, repr=False)
@@ -60,6 +61,7 @@ class WebState:
         self.frames = FrameStore(self.pack, self.renderer)
         self.jobs = KitJobs(self.pack, self.renderer, **self.kit_jobs)
         self.by_slug = {a.slug: a for a in self.registry}
+        self.by_code = {a.code: a for a in self.registry if a.code}
         # Threads only wait on the budget; how many photos decode at once follows from their sizes.
         workers = min(self.framing_queue, max(2, os.cpu_count() or 2))
         self.framer = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netral-frame")
