@@ -164,3 +164,24 @@ def test_kit_lists_carousels_and_print_files_beside_the_screen_pdfs(pack, sleman
     assert write_kit(pack, sleman, tmp_path, options).rendered == 0
     again = write_kit(pack, sleman, tmp_path, KitOptions(only=("cetak",), poster_formats=(("a4", ".pdf"),)))
     assert {e["path"] for e in again.entries} >= {"carousel-larangan-01.jpg", "poster-larangan-a4.pdf"}
+
+
+def test_caption_file_has_one_caption_per_post_with_every_point_and_source(pack, tmp_path):
+    from netral_assets.kit.build import write_kit
+    from netral_assets.kit.plan import KitOptions
+
+    sleman = __import__("netral_assets").load_registry().find("34.04")
+    result = write_kit(pack, sleman, tmp_path, KitOptions(only=("poster", "twibbon")))
+    text = (result.folder / "caption.txt").read_text("utf-8")
+    sections = text.split("=== Untuk ")[1:]
+    larangan = next(s for s in sections if s.startswith("poster-larangan-feed.jpg"))
+    for point in pack.content["prohibitions"]["points"]:  # every prohibition, not only those on the poster
+        assert " ".join(point["title"].split()) in larangan
+    statistik = next(s for s in sections if s.startswith("poster-statistik-feed.jpg"))
+    entry = next(e for e in result.entries if e["path"] == "poster-statistik-feed.jpg")
+    assert entry["sources"]
+    for source in entry["sources"]:
+        figure = pack.statistics.get(source["id"])
+        assert figure.source_line.removeprefix("Sumber: ") in statistik
+    assert any(s.startswith("twibbon-") for s in sections)
+    assert all("Kabupaten Sleman" in s and "#ASNPilihNetral" in s for s in sections)

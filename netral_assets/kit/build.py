@@ -28,7 +28,7 @@ from ..provenance import SIDECAR, asset_claims, sign_bytes, sign_detached, signa
 from .manifest import (
     CAPTION,
     MANIFEST,
-    caption_text,
+    captions_file,
     compact_bytes,
     manifest,
     manifest_bytes,
@@ -36,7 +36,7 @@ from .manifest import (
     read_manifest,
     with_warnings,
 )
-from .plan import Emblem, Job, KitOptions, emblem_for, part_of, plan_kit, signing_identity
+from .plan import Emblem, Job, KitOptions, emblem_for, part_of, plan_kit, poster_context, signing_identity
 
 
 @lru_cache(maxsize=4)
@@ -53,9 +53,10 @@ def emblem_data(emblem: Emblem) -> dict:
 
 def _extra(job: Job) -> dict | None:
     """The template context a job adds: the kit's extra, and the emblem for the files that show it."""
+    extra = poster_context(job.pack, job.options) if job.kind == "poster" else job.options.extra
     if job.emblem is None:
-        return job.options.extra
-    return {**(job.options.extra or {}), "logo": emblem_data(job.emblem)}
+        return extra
+    return {**(extra or {}), "logo": emblem_data(job.emblem)}
 
 
 def build(job: Job, keep_image: bool = False) -> Asset:
@@ -195,7 +196,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
         except Exception as exc:  # a bug or a library failure: reported with the file, the kit goes on
             result.errors.append({"file": job.name, "message": describe_error(exc)})
     result.entries = [done[j.name] for j in jobs if j.name in done] + kept
-    caption = caption_text(pack, agency).encode()
+    caption = captions_file(pack, agency, result.entries).encode()
     if _read_bytes(folder / CAPTION) != caption:
         write_atomic(folder / CAPTION, caption)
     save(final=True)

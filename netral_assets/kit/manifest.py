@@ -19,6 +19,7 @@ from ..assets.asset import Asset
 from ..checks import stale_figures
 from ..errors import NetralError
 from ..model.agencies import Agency
+from ..model.formatting import format_number
 from ..model.pack import Pack
 from .plan import Emblem, Job
 
@@ -49,6 +50,72 @@ def caption_text(pack: Pack, agency: Agency) -> str:
     return _fill(text, {"campaign": pack.name, "slogan": pack.slogan, "agency": agency.name,
                         "short_name": agency.short_name, "channels": channels,
                         "hashtags": " ".join(pack.hashtags)}, path)
+
+
+def post_captions(pack: Pack, agency: Agency, entries: list[dict]) -> dict[str, str]:
+    """One caption per post, by file name: every poster, carousel and twibbon of the kit (the files of
+    one design share theirs). Built from `content/caption.toml [posts]`: the design's title and lead,
+    its points (the design's content section), every figure with its source, the channels and tags."""
+    path = pack.find("brand", CAPTION_FILE)
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    posts = data.get("posts")
+    if not posts:
+        return {}
+    channels = "\n".join(_fill(data["channel"], {"name": c.name, "url": c.url, "id": c.id, "note": c.note}, path)
+                         for c in pack.channels)
+    tail = "\n".join([posts.get("action", ""), channels, "", " ".join(pack.hashtags)])
+    captions, made = {}, {}
+    for entry in entries:
+        kind, design = entry["kind"], entry["design"]
+        if kind not in ("poster", "twibbon") or entry["path"].endswith(".pdf") and entry.get("variant") != "carousel":
+            continue
+        key = (kind, design)
+        if key not in made:
+            made[key] = _post_caption(pack, agency, kind, design, entry, posts, tail, path)
+        captions[entry["path"]] = made[key]
+    return captions
+
+
+def _post_caption(pack, agency, kind, design, entry, posts, tail, path) -> str:
+    from ..model.designs import load_design
+
+    values = {"short_name": agency.short_name, "agency": agency.name, "campaign": pack.name,
+              "slogan": pack.slogan, "hashtags": " ".join(pack.hashtags)}
+    lead = posts.get("lead", {}).get("twibbon" if kind == "twibbon" else design, "")
+    lines = []
+    if kind == "twibbon":
+        lines.append(_fill(posts["intro"], {**values, "title": f"{pack.name}: {pack.slogan}"}, path))
+        lines.append(_fill(lead, values, path))
+    else:
+        d = load_design(pack, "poster", design)
+        lines.append(_fill(posts["intro"], {**values, "title": d.title}, path))
+        if lead:
+            lines.append(_fill(lead, values, path))
+        section = pack.content.get(d.meta.get("content", ""), {}) if d.meta.get("content") else {}
+        for point in section.get("points", []):
+            lines.append(_fill(posts["point"], {"text": " ".join(str(point.get("title", "")).split())}, path))
+        for source in entry.get("sources") or []:
+            figure = pack.statistics.get(source["id"])
+            base = pack.statistics.base(figure)
+            value = format_number(figure.value)
+            percent = pack.statistics.percent_text(figure)
+            if base is not None and percent:
+                value = f"{value} dari {format_number(base.value)} ({percent})"
+            lines.append(_fill(posts["figure"], {"label": figure.label, "period": " ".join(figure.period.split()),
+                                                 "value": value,
+                                                 "source": figure.source_line.removeprefix("Sumber: ")}, path))
+    return "\n".join(lines) + "\n\n" + tail + "\n"
+
+
+def captions_file(pack: Pack, agency: Agency, entries: list[dict]) -> str:
+    """caption.txt: the kit's general caption, then one section per post ("Untuk poster-…")."""
+    general = caption_text(pack, agency)
+    by_text: dict[str, list[str]] = {}
+    for name, text in post_captions(pack, agency, entries).items():
+        by_text.setdefault(text, []).append(name)
+    sections = [f"=== Untuk {', '.join(names)} ===\n\n{text}" for text, names in by_text.items()]
+    return general + "".join("\n" + s for s in sections)
 
 
 def _fill(template: str, values: dict[str, str], path: Path) -> str:

@@ -306,6 +306,13 @@ def _pack_inputs(pack: Pack) -> _PackInputs:
     return inputs
 
 
+def poster_context(pack: Pack, options: KitOptions) -> dict:
+    """What the kit adds to posters' templates: the options' extra and the web app's public address
+    (brand.toml `[web] public_url`: the invitation poster's QR code and address)."""
+    public_url = pack.config.get("web", {}).get("public_url")
+    return {**options.extra, "public_url": public_url} if public_url else options.extra
+
+
 def signing_identity(options: KitOptions):
     """The options' issuing identity, loaded once per process and folder (None when not signing); a
     key others can read, a broken chain or an expired certificate is refused before anything is made."""
@@ -377,10 +384,13 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
         for layout in LOGO_LAYOUTS:
             for ext in (".svg", ".pdf", ".png"):
                 add(f"logo-{layout}{ext}", "logo", "lockup", layout, inputs.for_lockup(), agency)
-    poster_extra = {"extra": options.extra}
+    public_url = pack.config.get("web", {}).get("public_url")
+    poster_extra = {"extra": poster_context(pack, options)}
     for design in inputs.designs("poster") if {"poster", "cetak"} & set(options.only) else ():
         if needs_content(design):  # the agency's own message or announcement: made with its words, not in a kit
             continue
+        if design.meta.get("requires") == "public_url" and not public_url:
+            continue  # the invitation prints the web app's address: only with [web] public_url
         poster_inputs = inputs.for_design("poster", design.name)
         for fmt, ext in options.poster_formats:
             if fmt not in design.formats:
