@@ -309,7 +309,7 @@ def _pack_inputs(pack: Pack) -> _PackInputs:
 def poster_context(pack: Pack, options: KitOptions) -> dict:
     """What the kit adds to posters' templates: the options' extra and the web app's public address
     (brand.toml `[web] public_url`: the invitation poster's QR code and address)."""
-    public_url = pack.config.get("web", {}).get("public_url")
+    public_url = options.extra.get("public_url") or pack.config.get("web", {}).get("public_url")
     return {**options.extra, "public_url": public_url} if public_url else options.extra
 
 
@@ -373,6 +373,9 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
                 if fmt in design.formats:
                     name = f"twibbon-{design.name}{'' if fmt == 'square' else '-' + fmt}{ext}"
                     add(name, "twibbon", design.name, fmt, inputs.for_design("twibbon", design.name), agency)
+        # the link card (1200×630) for humas who post the agency page's link themselves
+        add("card.png", "card", "tautan", "card",
+            {**inputs.for_design("card", "tautan"), "twibbon": inputs.tree("templates", "twibbon/bundar")}, agency)
     if "logo" in options.only:
         from ..assets.logo import MARK_PNG_SIZES
 
@@ -384,13 +387,13 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
         for layout in LOGO_LAYOUTS:
             for ext in (".svg", ".pdf", ".png"):
                 add(f"logo-{layout}{ext}", "logo", "lockup", layout, inputs.for_lockup(), agency)
-    public_url = pack.config.get("web", {}).get("public_url")
     poster_extra = {"extra": poster_context(pack, options)}
+    public_url = poster_extra["extra"].get("public_url")
     for design in inputs.designs("poster") if {"poster", "cetak"} & set(options.only) else ():
         if needs_content(design):  # the agency's own message or announcement: made with its words, not in a kit
             continue
-        if design.meta.get("requires") == "public_url" and not public_url:
-            continue  # the invitation prints the web app's address: only with [web] public_url
+        if design.meta.get("requires") == "public_url" and (not public_url or agency.level == "custom"):
+            continue  # the invitation prints the web app's address (with a public URL, registry agencies)
         poster_inputs = inputs.for_design("poster", design.name)
         for fmt, ext in options.poster_formats:
             if fmt not in design.formats:
