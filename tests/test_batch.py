@@ -150,7 +150,7 @@ def test_national_manifest_lists_every_file_with_sha_sources_and_findings(diy):
     for entry in data["files"]:
         assert sha(out / entry["path"]) == entry["sha256"]
         assert entry["agency"] in DIY_SLUGS and entry["agency_name"].startswith("Pemerintah")
-        assert entry["kind"] in ("twibbon", "logo") and entry["design"] and entry["format"]
+        assert entry["kind"] in ("twibbon", "card", "logo") and entry["design"] and entry["format"]
         assert isinstance(entry["sources"], list) and isinstance(entry["findings"], list)
         assert all(s in data["sources"] for s in entry["sources"])
     for agency in data["agencies"]:
@@ -458,6 +458,6 @@ def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy
     assert cache_stats()["entries"] == 0
     result = run_batch(pack, agencies, tmp_path / "new", BatchOptions(KitOptions(only=("twibbon",)), workers=1,
                                                                        proof=False))
-    assert result.rendered == result.files == 2 * 3 and not result.errors
+    assert result.rendered == result.files == 2 * 4 and not result.errors  # three twibbons and the link card
     stats = cache_stats()
     assert stats["entries"] == 3 and stats["pixel_bytes"] == 0  # the three twibbon bodies, as PDF

@@ -165,7 +165,9 @@ def posters(pack, sleman) -> dict[str, Poster]:
     for design in list_designs(pack, "poster"):
         for fmt in FORMATS:
             if fmt in design.formats:
-                rendered = render_design(pack, design, fmt, sleman)
+                # the invitation prints the web app's public address: give it one
+                extra = {"public_url": "https://netral.example.go.id"} if design.meta.get("requires") else None
+                rendered = render_design(pack, design, fmt, sleman, extra)
                 out[f"{design.name}-{fmt}"] = Poster(f"{design.name}-{fmt}", rasterize(rendered),
                                                      large_lines(rendered))
     return out

@@ -12,6 +12,7 @@ The design lives in `templates/card/<name>/` and is read here rather than throug
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 
 from PIL import Image
@@ -71,7 +72,15 @@ def card_image(pack: Pack, agency: Agency, design: Design | None = None) -> tupl
     """The card as an RGB picture, with preflight findings and sources."""
     design = design or load_card(pack)
     twibbon, slot = _slot(pack, design)
-    composed = compose_raster(pack, design, CARD_FORMAT, agency, {"card": slot}, transparent=False)
+    try:
+        composed = compose_raster(pack, design, CARD_FORMAT, agency, {"card": slot}, transparent=False)
+    except NetralError:
+        # A name too long for the card's side column (the frame beside it still carries it whole):
+        # the card names the agency by its short name rather than fail the kit.
+        if agency.short_name == agency.name:
+            raise
+        composed = compose_raster(pack, design, CARD_FORMAT, dataclasses.replace(agency, name=agency.short_name),
+                                  {"card": slot}, transparent=False)
     image = composed.product
     f = design.meta["frame"]
     frame = frame_image(pack, agency, twibbon, "square").resize((f["size"], f["size"]), Image.LANCZOS)

@@ -373,9 +373,12 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
                 if fmt in design.formats:
                     name = f"twibbon-{design.name}{'' if fmt == 'square' else '-' + fmt}{ext}"
                     add(name, "twibbon", design.name, fmt, inputs.for_design("twibbon", design.name), agency)
-        # the link card (1200×630) for humas who post the agency page's link themselves
-        add("card.png", "card", "tautan", "card",
-            {**inputs.for_design("card", "tautan"), "twibbon": inputs.tree("templates", "twibbon/bundar")}, agency)
+        # the link card (1200×630) for humas who post the agency page's link themselves (registry
+        # agencies: a unit typed by hand has no page of its own)
+        if agency.level != "custom":
+            add("card.png", "card", "tautan", "card",
+                {**inputs.for_design("card", "tautan"), "twibbon": inputs.tree("templates", "twibbon/bundar")},
+                agency)
     if "logo" in options.only:
         from ..assets.logo import MARK_PNG_SIZES
 
