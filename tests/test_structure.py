@@ -21,6 +21,7 @@ FLOORS = [
     {"assets"},  # agency + design -> Asset, one builder per kind
     {"kit"},  # one agency -> its folder
     {"batch"},  # many agencies
+    {"store"},  # what the web app remembers: participation counts, kit jobs (SQLite or PostgreSQL)
     {"web"},  # the web app
     {"cli"},  # the command line
     {"__init__", "__main__"},  # the package face

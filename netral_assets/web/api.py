@@ -487,6 +487,7 @@ async def post_kit(request: Request):
         data = await asyncio.to_thread(work)
     except (NetralError, KitRefused) as exc:
         raise HTTPException(422, str(exc)) from None
+    state.count_kit(kit_request)
     return _zip_response(data, kit_request.agency)
 
 
@@ -528,17 +529,24 @@ def get_kit_zip(request: Request, job_id: str):
     job = _job(request, job_id)
     if job.state != "done":
         raise HTTPException(409, "Kit belum selesai dibuat." if job.state != "failed" else job.error)
+    data = job.zip
+    if data is None:
+        raise HTTPException(404, "Pekerjaan kit tidak ada atau sudah kedaluwarsa (disimpan 15 menit). Buat ulang.")
     _state(request).jobs.fetched(job)
-    return _zip_response(job.zip, job.request.agency)
+    name = job.zip_name
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store",
+    })
 
 
 @router.get("/api/v1/kit/jobs/{job_id}/thumbs/{name}", tags=["kit"], summary="Gambar kecil satu berkas kit",
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/svg+xml": {}}}})
 def get_kit_thumb(request: Request, job_id: str, name: str):
     job = _job(request, job_id)
-    asset = next((a for a in job.assets if a.name == name), None)
-    made = thumbnail(asset) if asset else None
+    data = job.file_data(name) if job.state == "done" else None
+    made = thumbnail(name, data) if data is not None else None
     if made is None:
         raise HTTPException(404, "Berkas ini tidak punya gambar kecil.")
-    data, media_type = made
-    return Response(data, media_type=media_type, headers={"Cache-Control": "private, max-age=900"})
+    picture, media_type = made
+    return Response(picture, media_type=media_type, headers={"Cache-Control": "private, max-age=900"})

@@ -17,8 +17,9 @@ from .._version import __version__
 from ..model.agencies import Registry, load_registry
 from ..model.pack import Pack, load_pack
 from ..photo.decode import LIMITS, Limits
-from . import api, pages
+from . import api, dashboard, pages, participation
 from .links import configured_public_url
+from .metrics import MetricsMiddleware
 from .security import SECURITY_HEADERS, BodyLimit, SecurityHeaders
 from .state import WebState
 
@@ -45,15 +46,17 @@ di memori dan tidak pernah disimpan."""
 
 
 def create_app(pack: Pack | None = None, registry: Registry | None = None, *, limits: Limits | None = None,
-               public_url: str | None = None, **options) -> FastAPI:
+               public_url: str | None = None, database=None, admin_token: str | None = None, **options) -> FastAPI:
     """The app for `pack` (default: the bundled campaign) and `registry` (default: the bundled agencies).
     `limits` are the photo limits of `framing` (the CLI's, unless a test wants smaller ones);
     `public_url` the address the world reaches the app at (default: brand.toml's `[web] public_url`,
-    else each request's host; links.py); `options` are WebState's limits (framing_memory,
+    else each request's host; links.py); `database` the store (a `store.Store` or its URL; None: SQLite
+    in memory, for one process); `admin_token` opens `/dasbor`; `options` are WebState's limits (framing_memory,
     framing_queue, render_queue, rates, kit_jobs; defaults.py)."""
     pack = pack or load_pack()
     state = WebState(pack, registry or load_registry(), limits or LIMITS,
-                     public_url=configured_public_url(pack, public_url), **options)
+                     public_url=configured_public_url(pack, public_url), database=database,
+                     admin_token=admin_token, **options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -76,6 +79,8 @@ def create_app(pack: Pack | None = None, registry: Registry | None = None, *, li
     app.state.static = pages.load_static()
     app.state.pages = pages.make_environment(app.state.static)
     app.include_router(api.router)
+    app.include_router(participation.router)
+    app.include_router(dashboard.router)
     app.include_router(pages.router)
 
     @app.exception_handler(StarletteHTTPException)
@@ -102,6 +107,7 @@ def create_app(pack: Pack | None = None, registry: Registry | None = None, *, li
 
     app.add_middleware(BodyLimit, limit_for=lambda path: api.body_limit(state.limits, path))
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app
 
 

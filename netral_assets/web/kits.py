@@ -1,16 +1,20 @@
 """Kits for the web: a humas request (agency or typed name, optional logo, parts, designs, formats) ->
 the same files, `manifest.json` and `caption.txt` as `netral kit`, packed as one ZIP in memory.
 
-`KitJobs` runs a build in the background and reports its progress, so the page can show a progress
-bar and then download the ZIP; the synchronous API builds the same ZIP in one request.
+`KitJobs` runs a build in the background and keeps its progress and finished ZIP in the store, so the
+page can show a progress bar and download the ZIP from any replica; the synchronous API builds the
+same ZIP in one request.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import secrets
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +35,8 @@ from ..model.designs import FORMATS, list_designs
 from ..model.pack import Pack
 from ..output.thumbnails import RASTER_EXTENSIONS
 from ..output.thumbnails import thumbnail as make_thumbnail
+from ..store import Store, open_store, today
+from ..store.store import Event
 from .frames import KIT, Renderer
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,9 @@ THUMB_QUALITY = 82
 JOB_TTL_SECONDS = KIT_JOB_TTL_SECONDS
 MAX_JOBS = MAX_KIT_JOBS
 MAX_RUNNING = MAX_RUNNING_KIT_JOBS
+# A job whose building process has not beaten its heartbeat for this long is failed (the process died);
+# the heartbeat beats every quarter of it. Environment: NETRAL_KIT_STALE_SECONDS (tests use a few).
+KIT_STALE_SECONDS = float(os.environ.get("NETRAL_KIT_STALE_SECONDS", 30))
 
 
 class KitRefused(Exception):
@@ -190,39 +199,55 @@ def zip_name(agency: Agency) -> str:
     return f"kit-{agency.slug}.zip"
 
 
-def thumbnail(asset: Asset) -> tuple[bytes, str] | None:
+def thumbnail(name: str, data: bytes) -> tuple[bytes, str] | None:
     """A small picture of a kit file for the page: rasters shrunk (transparency kept), SVGs as they are."""
-    suffix = Path(asset.name).suffix.lower()
+    suffix = Path(name).suffix.lower()
     if suffix == ".svg":
-        return asset.data, "image/svg+xml"
+        return data, "image/svg+xml"
     if suffix not in RASTER_EXTENSIONS:
         return None
-    return make_thumbnail(asset.data, suffix, (THUMB_WIDTH, THUMB_WIDTH * 2), background=None,
+    return make_thumbnail(data, suffix, (THUMB_WIDTH, THUMB_WIDTH * 2), background=None,
                           quality=THUMB_QUALITY)
 
 
 @dataclass
 class KitJob:
+    """A kit job as the store knows it (`KitJobs.get`), or the live handle of the process building it
+    (`KitJobs.start`: its fields follow the build). Its ZIP is read from the store when asked for."""
+
     id: str
-    request: KitRequest
+    agency: dict
+    zip_name: str
     state: str = "queued"  # queued, running, done, failed
     step: str = ""  # the kind being made, or "zip"
     file: str = ""  # the file being made
     done: int = 0
     total: int = 1
     error: str = ""
-    created: float = field(default_factory=time.monotonic)
+    created: float = 0.0
     finished: float | None = None
     fetched: bool = False  # its ZIP has been downloaded
-    assets: list[Asset] = field(default_factory=list, repr=False)
-    zip: bytes | None = field(default=None, repr=False)
+    files: list[dict] = field(default_factory=list, repr=False)
+    zip_bytes: int = 0
+    request: KitRequest | None = field(default=None, repr=False)  # only on the process building it
+    store: Store | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def zip(self) -> bytes | None:
+        return self.store.kit_zip(self.id) if self.store is not None and self.state == "done" else None
+
+    def file_data(self, name: str) -> bytes | None:
+        """One file of the finished kit, read back from its ZIP."""
+        data = self.zip
+        if data is None or not any(f["path"] == name for f in self.files):
+            return None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            try:
+                return archive.read(f"{self.agency['slug']}/{name}")
+            except KeyError:
+                return None
 
     def status(self) -> dict:
-        files = [
-            {"path": a.name, "kind": a.kind, "design": a.design, "variant": a.format, "bytes": len(a.data),
-             "findings": [str(f) for f in a.findings], "thumbnail": thumbnail_kind(a)}
-            for a in self.assets
-        ]
         return {
             "id": self.id,
             "state": self.state,
@@ -232,10 +257,10 @@ class KitJob:
             "done": self.done,
             "total": self.total,
             "error": self.error,
-            "agency": self.request.agency.as_dict(),
-            "files": files if self.state == "done" else [],
-            "zip_name": zip_name(self.request.agency),
-            "zip_bytes": len(self.zip) if self.zip else 0,
+            "agency": self.agency,
+            "files": self.files if self.state == "done" else [],
+            "zip_name": self.zip_name,
+            "zip_bytes": self.zip_bytes,
         }
 
 
@@ -243,78 +268,136 @@ def thumbnail_kind(asset: Asset) -> bool:
     return Path(asset.name).suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".svg")
 
 
-class KitJobs:
-    """Background kit builds, per server process. At most `max_active` are building or waiting to; a
-    finished one keeps its place only until its ZIP is fetched or `grace` seconds have passed, and stays
-    downloadable for `ttl` seconds while the finished ZIPs together stay under `max_bytes`."""
+def file_entry(asset: Asset) -> dict:
+    return {"path": asset.name, "kind": asset.kind, "design": asset.design, "variant": asset.format,
+            "bytes": len(asset.data), "findings": [str(f) for f in asset.findings], "thumbnail": thumbnail_kind(asset)}
 
-    def __init__(self, pack: Pack, renderer: Renderer, *, max_active: int = MAX_JOBS, running: int = MAX_RUNNING,
-                 grace: float = KIT_JOB_GRACE_SECONDS, ttl: float = JOB_TTL_SECONDS,
-                 max_bytes: int = KIT_ZIPS_KEPT_BYTES, clock=time.monotonic):
+
+STOPPED = ("Server yang membuat kit ini berhenti sebelum kit selesai (dimulai ulang atau mati). "
+           "Buat ulang kit Anda.")
+
+
+def kit_event(agency: Agency) -> Event:
+    """A finished kit, counted like a framed picture: under its registry agency, or '' for a typed name."""
+    registry = agency.level != "custom"
+    return Event(agency.slug if registry else "", (agency.province or "") if registry else "", "kit", "zip", "kit",
+                 today())
+
+
+class KitJobs:
+    """Background kit builds whose state lives in the store, so any replica answers for any job. This
+    process builds the jobs it starts (at most `running` at once) and beats a heartbeat for them; a job
+    whose heartbeat stops for `stale` seconds (its process died) is failed by whichever replica looks.
+    At most `max_active` jobs (across replicas) are building or waiting to; a finished one keeps its
+    place only until its ZIP is fetched or `grace` seconds have passed, and stays downloadable for
+    `ttl` seconds while the finished ZIPs together stay under `max_bytes`."""
+
+    def __init__(self, pack: Pack, renderer: Renderer, *, store: Store | None = None, max_active: int = MAX_JOBS,
+                 running: int = MAX_RUNNING, grace: float = KIT_JOB_GRACE_SECONDS, ttl: float = JOB_TTL_SECONDS,
+                 max_bytes: int = KIT_ZIPS_KEPT_BYTES, stale: float = KIT_STALE_SECONDS, clock=time.time,
+                 on_done=None):
         self.pack = pack
         self.renderer = renderer
+        self.store = store if store is not None else open_store(None)
         self.max_active, self.grace, self.ttl, self.max_bytes = max_active, grace, ttl, max_bytes
+        self.stale = stale
+        self.on_done = on_done  # called with the KitRequest of every finished kit (participation)
         self._clock = clock
-        self._jobs: dict[str, KitJob] = {}
+        self._mine: dict[str, KitJob] = {}  # jobs this process is building or will
         self._lock = threading.Lock()
         self._running = threading.BoundedSemaphore(running)
+        self._beating = threading.Event()
+        self._stop = threading.Event()
 
-    def _holds_a_place(self, job: KitJob, now: float) -> bool:
-        if job.finished is None:
-            return True
-        return job.state == "done" and not job.fetched and now - job.finished <= self.grace
-
-    def _expire(self, now: float) -> None:
-        finished = sorted((j for j in self._jobs.values() if j.finished is not None), key=lambda j: j.finished)
-        kept = sum(len(j.zip or b"") for j in finished)
-        for job in finished:
-            if now - job.finished > self.ttl or kept > self.max_bytes:
-                kept -= len(job.zip or b"")
-                del self._jobs[job.id]
+    def _tidy(self, now: float) -> None:
+        self.store.kit_fail_stale(now, self.stale, STOPPED)
+        self.store.kit_expire(now, self.ttl, self.max_bytes)
 
     def active(self) -> int:
         """Jobs that hold a place against `max_active`."""
-        with self._lock:
-            now = self._clock()
-            return sum(self._holds_a_place(j, now) for j in self._jobs.values())
+        return self.store.kit_active(self._clock(), self.grace)
 
     def start(self, request: KitRequest) -> KitJob:
+        now = self._clock()
+        self._tidy(now)
+        agency = request.agency
+        job = KitJob(secrets.token_urlsafe(16), agency.as_dict(), zip_name(agency), created=now, request=request,
+                     store=self.store)
+        if not self.store.kit_create(job.id, job.agency, job.zip_name, now, max_active=self.max_active,
+                                     grace=self.grace):
+            raise KitRefused("Server sedang membuat banyak kit. Coba lagi dalam satu menit.", 503)
         with self._lock:
-            now = self._clock()
-            self._expire(now)
-            if sum(self._holds_a_place(j, now) for j in self._jobs.values()) >= self.max_active:
-                raise KitRefused("Server sedang membuat banyak kit. Coba lagi dalam satu menit.", 503)
-            job = KitJob(secrets.token_urlsafe(16), request, created=now)
-            self._jobs[job.id] = job
+            self._mine[job.id] = job
+        self._heartbeat()
         threading.Thread(target=self._run, args=(job,), name=f"netral-kit-{job.id[:6]}", daemon=True).start()
         return job
 
     def get(self, job_id: str) -> KitJob | None:
-        with self._lock:
-            self._expire(self._clock())
-            return self._jobs.get(job_id)
+        self._tidy(self._clock())
+        row = self.store.kit_get(job_id)
+        if row is None:
+            return None
+        row.pop("heartbeat", None)
+        return KitJob(store=self.store, **row)
 
     def fetched(self, job: KitJob) -> None:
         """Its ZIP went to the client: the job no longer holds a place (it stays downloadable)."""
         job.fetched = True
+        self.store.kit_fetched(job.id)
+
+    def shutdown(self) -> None:
+        self._stop.set()
+
+    def _heartbeat(self) -> None:
+        """One thread per process beats for every job it holds, every stale/4 seconds."""
+        if self._beating.is_set():
+            return
+        self._beating.set()
+
+        def beat():
+            while not self._stop.wait(self.stale / 4):
+                with self._lock:
+                    ids = list(self._mine)
+                try:
+                    self.store.kit_heartbeat(ids, self._clock())
+                except Exception:  # noqa: BLE001 - a store hiccup must not end the beating
+                    log.warning("kit heartbeat failed", exc_info=True)
+
+        threading.Thread(target=beat, name="netral-kit-heartbeat", daemon=True).start()
 
     def _run(self, job: KitJob) -> None:
         def progress(done: int, total: int, current) -> None:
             job.done, job.total, job.step, job.file = done, total + 1, current.kind, current.name
+            self.store.kit_progress(job.id, self._clock(), done=job.done, total=job.total, step=job.step, file=job.file)
 
-        with self._running:
-            job.state = "running"
-            try:
-                plan, assets = build_assets(job.request, self.pack, self.renderer, progress)
-                job.done, job.step, job.file = job.total - 1, "zip", ""
-                job.zip = pack_zip(self.pack, job.request.agency, plan, assets)
-                job.assets = assets
-                job.done = job.total
-                job.state = "done"
-            except (NetralError, KitRefused) as exc:
-                job.error, job.state = str(exc), "failed"
-            except Exception:  # noqa: BLE001 - the page must hear about any failure, not poll forever
-                log.exception("kit job %s failed", job.id[:6])
-                job.error, job.state = "Kit gagal dibuat karena kesalahan di server. Coba lagi.", "failed"
-            finally:
-                job.finished = self._clock()
+        try:
+            with self._running:
+                job.state = "running"
+                self.store.kit_progress(job.id, self._clock(), state="running")
+                try:
+                    plan, assets = build_assets(job.request, self.pack, self.renderer, progress)
+                    job.done, job.step, job.file = job.total - 1, "zip", ""
+                    self.store.kit_progress(job.id, self._clock(), done=job.done, step="zip", file="")
+                    data = pack_zip(self.pack, job.request.agency, plan, assets)
+                    job.files = [file_entry(a) for a in assets]
+                    job.zip_bytes = len(data)
+                    now = self._clock()
+                    self.store.kit_done(job.id, now, data, job.files, job.total)
+                    job.done, job.state, job.step, job.finished = job.total, "done", "zip", now
+                    if self.on_done is not None:
+                        self.on_done(job.request)
+                except (NetralError, KitRefused) as exc:
+                    self._fail(job, str(exc))
+                except Exception:  # noqa: BLE001 - the page must hear about any failure, not poll forever
+                    log.exception("kit job %s failed", job.id[:6])
+                    self._fail(job, "Kit gagal dibuat karena kesalahan di server. Coba lagi.")
+        finally:
+            with self._lock:
+                self._mine.pop(job.id, None)
+
+    def _fail(self, job: KitJob, message: str) -> None:
+        now = self._clock()
+        try:
+            self.store.kit_failed(job.id, now, message)
+        finally:
+            job.error, job.state, job.finished = message, "failed", now

@@ -18,11 +18,12 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..kit import plan as kit
 from ..model.designs import list_designs
+from ..model.formatting import format_number
 from ..model.pack import Pack
 from ..render.fonts import font_file
 from .frames import preview_format
@@ -160,7 +161,9 @@ def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLRes
     og = open_graph(state.pack, agency, base)
     # Before an agency is chosen the links exist without an address; the page fills them in.
     share = share_links(url, og["title"]) if agency else [{**s, "href": "#"} for s in share_links("", "")]
+    made = state.store.agency_frames(agency.slug) if agency else 0
     return _page(request, "frame.html", status_code, agency=agency, caption=caption, og=og, share_targets=share,
+                 made=made, made_text=format_number(made),
                  page_url=url, designs=_twibbon_choices(state.pack),
                  title=f"Bingkai foto {agency.short_name}" if agency else "Bingkai foto")
 
@@ -265,5 +268,24 @@ def favicon(request: Request):
 
 
 @router.get("/healthz")
-def health():
-    return {"status": "ok"}
+def health(request: Request):
+    """For load balancers: 200 while the store answers, 503 when it does not."""
+    try:
+        _state(request).store.ping()
+    except Exception:  # noqa: BLE001 - any failure of the store is "not healthy", never a 500
+        return JSONResponse({"status": "error", "detail": "Basis data tidak dapat dihubungi."}, status_code=503,
+                            headers={"Cache-Control": "no-store"})
+    return JSONResponse({"status": "ok"},
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics")
+def metrics(request: Request):
+    """Prometheus text format: this process's requests and latency by route, frames, events; the
+    store's counts and kit jobs (every replica)."""
+    state = _state(request)
+    try:
+        text = state.metrics.render(state.store)
+    except Exception:  # noqa: BLE001 - the process's own numbers still go out
+        text = state.metrics.render(None)
+    return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8", headers={"Cache-Control": "no-store"})

@@ -128,10 +128,17 @@ class PrivateAccessLog(logging.Filter):
         return True
 
 
-def _config(app, host: str, port: int, log_level: str) -> uvicorn.Config:
-    logging.getLogger("uvicorn.access").addFilter(_ACCESS_FILTER)
+def private_access_log() -> None:
+    """The access log of this process without addresses or query strings (every worker calls it)."""
+    access = logging.getLogger("uvicorn.access")
+    if _ACCESS_FILTER not in access.filters:
+        access.addFilter(_ACCESS_FILTER)
+
+
+def _config(app, host: str, port: int, log_level: str, **extra) -> uvicorn.Config:
+    private_access_log()
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, server_header=False,
-                          proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_SECONDS, http=GuardedH11)
+                          proxy_headers=True, timeout_keep_alive=KEEP_ALIVE_SECONDS, http=GuardedH11, **extra)
 
 
 _ACCESS_FILTER = PrivateAccessLog()
@@ -151,6 +158,16 @@ def _more_files() -> None:
 def run(app, host: str = "127.0.0.1", port: int = 8000) -> None:
     _more_files()
     uvicorn.Server(_config(app, host, port, "info")).run()
+
+
+def run_workers(factory: str, host: str, port: int, workers: int) -> None:
+    """`workers` processes on one socket, each building the app with `factory` ("module:function")."""
+    _more_files()
+    config = _config(factory, host, port, "info", factory=True, workers=workers)
+    sock = config.bind_socket()
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -1,5 +1,6 @@
 """What the web handlers share: the pack, the registry (looked up by exact slug only), the frame
-store, the kit jobs and the photo limits. Built once by `create_app`.
+store, the database store (participation counts, kit jobs), the kit jobs and the photo limits. Built
+once by `create_app`.
 """
 
 from __future__ import annotations
@@ -21,14 +22,21 @@ from ..model.agencies import Agency, Registry
 from ..model.designs import Design, list_designs
 from ..model.pack import Pack
 from ..photo.decode import Limits
+from ..store import EventWriter, Store, open_store
+from ..store.store import Event
 from .frames import FrameStore, Renderer
-from .kits import KitJobs
+from .kits import KitJobs, kit_event
 from .limits import Busy, MemoryBudget, RateLimit, release_memory
 from .links import base_url
+from .metrics import Metrics
 
 __all__ = ["Busy", "WebState"]
 
-RATES = {"framing": RATE_FRAMING, "personal": RATE_PERSONAL_FRAMES, "kits": RATE_KITS}
+# Participation events: a person makes a few pictures, not hundreds (the store keeps counts, never who).
+RATE_EVENTS = (2.0, 30)
+RATE_LOGIN = (0.2, 5)  # the dashboard's login form: a token is not guessed at 1 try in 5 s
+RATES = {"framing": RATE_FRAMING, "personal": RATE_PERSONAL_FRAMES, "kits": RATE_KITS, "events": RATE_EVENTS,
+         "login": RATE_LOGIN}
 
 
 @dataclass
@@ -45,6 +53,13 @@ class WebState:
     kit_jobs: dict = field(default_factory=dict)  # KitJobs' limits, for tests
     # The address the world reaches the app at (links.py); None: each request's own host.
     public_url: str | None = None
+    # The store: a Store, or its URL (None: SQLite in memory, this process only).
+    database: Store | str | None = None
+    # The dashboard's token (None or "": no dashboard).
+    admin_token: str | None = None
+    store: Store = field(init=False)
+    events: EventWriter = field(init=False, repr=False)
+    metrics: Metrics = field(init=False, repr=False)
     renderer: Renderer = field(init=False)
     frames: FrameStore = field(init=False)
     jobs: KitJobs = field(init=False)
@@ -57,9 +72,12 @@ class WebState:
     _framing_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self.store = self.database if isinstance(self.database, Store) else open_store(self.database)
+        self.events = EventWriter(self.store)
+        self.metrics = Metrics()
         self.renderer = Renderer(max_waiting=self.render_queue)
         self.frames = FrameStore(self.pack, self.renderer)
-        self.jobs = KitJobs(self.pack, self.renderer, **self.kit_jobs)
+        self.jobs = KitJobs(self.pack, self.renderer, store=self.store, on_done=self.count_kit, **self.kit_jobs)
         self.by_slug = {a.slug: a for a in self.registry}
         self.by_code = {a.code: a for a in self.registry if a.code}
         # Threads only wait on the budget; how many photos decode at once follows from their sizes.
@@ -106,7 +124,16 @@ class WebState:
         if design is not None and agency is not None:
             self.frames.png_future(design, agency, "square")
 
+    def count_kit(self, request) -> None:
+        """A finished kit (page or API) is counted as participation; a failing count never fails the kit."""
+        self.events.submit(kit_event(request.agency))
+
+    def event(self, agency: Agency, design: str, fmt: str, action: str, day: str) -> Event:
+        return Event(agency.slug, agency.province or "", design, fmt, action, day)
+
     def shutdown(self) -> None:
+        self.jobs.shutdown()
+        self.events.close()
         self.renderer.shutdown()
         self.frames.shutdown()
         self.framer.shutdown(wait=False, cancel_futures=True)

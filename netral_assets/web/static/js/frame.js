@@ -435,6 +435,8 @@ async function chooseAgency(agency) {
   $("#agency-name").textContent = agency.name;
   $("#agency-chosen").hidden = false;
   $("#agency-picker").hidden = true;
+  // The count shown is the agency the page was opened for; another agency's is on its own page.
+  $("#participation").hidden = $("#participation").dataset.agency !== agency.slug;
   history.replaceState(null, "", `/t/${agency.slug}`);
   document.title = `Bingkai foto ${agency.short_name} — ASN PILIH NETRAL`;
   $("#copy-caption").disabled = true;
@@ -498,6 +500,26 @@ async function pictureBlob(type) {
   return new Promise((resolve) => canvas.toBlob(resolve, type, 0.9));
 }
 
+// One framed picture made: counted on the server per agency, design, format, action and day, nothing
+// else (no photo, no name). Failures are silent: counting never gets in the person's way.
+function count(action) {
+  if (!state.agency) return;
+  const body = JSON.stringify({ agency: state.agency.slug, design: state.design, format: state.format, action });
+  fetch("/api/v1/events", { method: "POST", headers: { "Content-Type": "application/json" }, body, keepalive: true })
+    .then((response) => { if (response.ok) showCount(); })
+    .catch(() => {});
+}
+
+function showCount() {
+  const line = $("#participation");
+  if (!line || line.dataset.agency !== state.agency.slug) return;
+  const made = Number(line.dataset.count || 0) + 1;
+  line.dataset.count = String(made);
+  const figure = document.createElement("strong");
+  figure.textContent = new Intl.NumberFormat("id-ID").format(made);
+  line.replaceChildren(figure, ` bingkai telah dibuat untuk ${state.agency.name}.`);
+}
+
 async function download(type, ext) {
   if (!state.frame || !state.photo) return;
   const blob = await pictureBlob(type);
@@ -509,6 +531,7 @@ async function download(type, ext) {
   state.resultUrl = URL.createObjectURL(blob);
   $("#result-img").src = state.resultUrl;
   $("#result").hidden = false;
+  count("download");
   if (inApp) {
     say(ui.downloadStatus, "Tekan lama gambar di bawah, lalu pilih Simpan gambar.");
     $("#result").scrollIntoView({ behavior: smoothly(), block: "center" });
@@ -540,6 +563,7 @@ async function sharePicture() {
   }
   try {
     await navigator.share({ files: [file] });
+    count("share");
     say(ui.downloadStatus, copied
       ? "Gambar dibagikan. Caption sudah disalin: tempelkan sebagai keterangan."
       : "Gambar dibagikan. Salin caption di bawah untuk keterangannya.");
