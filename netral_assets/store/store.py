@@ -43,7 +43,11 @@ class Event:
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.version = migrate(engine)
+        try:
+            self.version = migrate(engine)
+        except BaseException:
+            engine.close()
+            raise
 
     def close(self) -> None:
         self.engine.close()

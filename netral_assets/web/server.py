@@ -167,7 +167,7 @@ def run_workers(factory: str, host: str, port: int, workers: int) -> None:
     sock = config.bind_socket()
     from uvicorn.supervisors import Multiprocess
 
-    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
