@@ -85,8 +85,8 @@ def encode_image(image, ext: str, *, quality: int | None = None, optimize: bool 
             image.save(out, "PNG", optimize=False, compress_level=6, compress_type=zlib.Z_RLE)
     elif ext in (".jpg", ".jpeg"):
         # baseline; without `optimize`, a quarter of the encoding time for ~5% more bytes
-        image.convert("RGB").save(out, "JPEG", quality=quality or JPEG_QUALITY, optimize=optimize,
-                                  subsampling=2 if photo else 0)
+        rgb = image if image.mode == "RGB" else image.convert("RGB")  # convert() copies even an RGB image
+        rgb.save(out, "JPEG", quality=quality or JPEG_QUALITY, optimize=optimize, subsampling=2 if photo else 0)
     elif ext == ".webp":
         image.save(out, "WEBP", quality=quality or WEBP_QUALITY, method=4)
     else:
