@@ -107,7 +107,8 @@ def dashboard(request: Request,
     prov = province_of(state, province)
     store = state.store
     when = {"start": start, "end": end}
-    actions = store.by_action(**when)
+    scope = {"province": prov.province} if prov else {}
+    actions = store.by_action(**when, **scope)
     frames = {**when, "actions": FRAME_ACTIONS}
     by_province = store.by_province(**frames)
     provinces = [a for a in state.registry if a.level == "provinsi"]
@@ -115,7 +116,6 @@ def dashboard(request: Request,
                            key=lambda row: (-row[1], row[0]))
     if by_province.get(""):
         province_rows.append(("Instansi pusat", by_province[""]))
-    scope = {"province": prov.province} if prov else {}
     days = store.by_day(**frames, **scope)
     most = fewest = []
     if prov:
