@@ -76,7 +76,8 @@ def _agency_kit(pack: Pack, out: Path, options: BatchOptions, agency: Agency,
 
     kit = write_kit(pack, agency, (out / rel).parent, options.kit, force=options.force, on_file=on_file)
     result = AgencyResult(agency.as_dict(), rel, files=kit.files, findings=kit.findings, kinds=kit.kinds,
-                          rendered=kit.rendered, skipped=kit.skipped, errors=kit.errors, timings=kit.timings)
+                          rendered=kit.rendered, skipped=kit.skipped, errors=kit.errors, timings=kit.timings,
+                          overrides=kit.overrides, draft=kit.draft)
     if options.proof:
         clock = time.process_time()
         try:

@@ -37,12 +37,16 @@ def write_national_manifest(pack: Pack, out: Path, results: list[AgencyResult], 
                   "skipped": r.skipped, "findings": r.findings, "errors": r.errors}
         if r.zip:
             record["zip"] = r.zip
+        if r.overrides:
+            record["overrides"] = r.overrides
         agencies.append(record)
     head = {
         "generator": f"netral-assets {__version__}",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "campaign": pack.name,
         "selection": public_selection(selection),
+        # a file of the run carries the "DRAF — BELUM DISETUJUI" mark: circulate, do not publish
+        "draft": any(r.draft for r in results),
         "summary": {
             "agencies": len(results),
             "agencies_failed": sum(1 for r in results if r.errors),
@@ -80,7 +84,8 @@ def write_national_manifest(pack: Pack, out: Path, results: list[AgencyResult], 
                 record = {"path": f"{r.folder}/{entry['path']}", "agency": r.agency["slug"],
                           "agency_name": r.agency["name"],
                           **{k: entry[k] for k in ("kind", "design", "format", "variant", "size", "sha256", "bytes", "alt")},
-                          "sources": ids, "findings": entry["findings"], "fingerprint": entry["fingerprint"]}
+                          "sources": ids, "findings": entry["findings"], "fingerprint": entry["fingerprint"],
+                          **({"draft": True} if entry.get("draft") else {})}
                 write(("\n" if first else ",\n") + "    " + json.dumps(record, ensure_ascii=False))
                 first = False
         write(("\n  ]" if not first else "]") + ",\n")

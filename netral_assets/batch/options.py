@@ -53,6 +53,8 @@ class AgencyResult:
     skipped: int = 0
     errors: list[dict] = field(default_factory=list)  # {"file": name or None, "message": …}
     zip: dict | None = None
+    overrides: list[str] = field(default_factory=list)  # regional override folders that applied
+    draft: bool = False  # a file of the kit carries the draft mark
     seconds: float = 0.0
     # CPU seconds of this worker per asset kind, "check" (skipped files), "thumbnails" and "total": what
     # a kit costs, whatever else the machine is doing
@@ -85,6 +87,10 @@ class BatchResult:
     @property
     def findings(self) -> int:
         return sum(a.findings for a in self.agencies)
+
+    @property
+    def draft(self) -> bool:
+        return any(a.draft for a in self.agencies)
 
     @property
     def failed_agencies(self) -> list[AgencyResult]:

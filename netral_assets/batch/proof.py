@@ -183,7 +183,8 @@ def _proof_agency(out: Path, index: int, r: AgencyResult, heading: str | None, s
                "where": "; ".join(f"{title} ({', '.join(parts)})" if parts else title
                                   for title, parts in n["where"].items())} for n in notes.values()]
     return {"index": index, "name": r.agency["name"], "code": r.agency["code"], "folder": r.folder,
-            "files": r.files, "heading": heading, "errors": group_errors(r.errors), "flagged": r.findings,
+            "files": r.files, "overrides": r.overrides, "heading": heading, "errors": group_errors(r.errors),
+            "flagged": r.findings,
             "notes": listed, "label": _shorten(f"{index}. {r.agency['short_name']}", 48),
             "groups": list(groups.values())}
 
@@ -191,8 +192,10 @@ def _proof_agency(out: Path, index: int, r: AgencyResult, heading: str | None, s
 def _proof_pieces(out: Path, results: list[AgencyResult], errors: list[dict], selection: dict,
                   province_names: dict[str, str]):
     """The proof in pieces, one at a time: runs of PROOF_PIECE agencies, then the cover. Plain data,
-    so a piece's fingerprint says whether its PDF from an earlier run can be used again."""
-    common = {"selection_text": selection_text(selection), "date": format_date_id(dt.date.today())}
+    so a piece's fingerprint says whether its PDF from an earlier run can be used again. A run with a
+    draft kit is a draft proof: every page says "DRAF — BELUM DISETUJUI"."""
+    common = {"selection_text": selection_text(selection), "date": format_date_id(dt.date.today()),
+              "draft": any(r.draft for r in results)}
     group_sizes: dict[str, int] = {}
     for r in results:
         top = r.folder.split("/")[0]

@@ -78,7 +78,7 @@ def run_batch(pack: Pack, agencies: list[Agency], out: str | Path, options: Batc
         if len(agencies) > options.worker_count() * workers.WORKER_AGENCIES:
             first = plan_kit(pack, agencies[0], options.kit)
             if _needs_rendering(first, agencies[0], out, options):
-                workers.warm_bodies(pack, first)
+                workers.warm_bodies(first[0].pack if first else pack, first)
         results = workers.run_kits(agencies, make_agency_kit, pack.user_dir, out, options, previous_zips,
                                    progress, stopping)
         phases["kits"] = time.perf_counter() - clock

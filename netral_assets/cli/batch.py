@@ -92,10 +92,13 @@ class _Report:
 @click.option("--no-proof", is_flag=True, help="Tanpa proof.pdf (lembar periksa).")
 @click.option("--logos", "logos_dir", type=click.Path(exists=True, file_okay=False),
               help="Folder logo instansi: berkas bernama slug atau kode instansi (kabupaten-sleman.svg, 34.04.png).")
+@click.option("--draft", is_flag=True,
+              help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
+                   "jalankan ulang tanpa --draft untuk versi final.")
 @identity_option
 @fail_cleanly
 def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof, logos_dir,
-          identity):
+          draft, identity):
     """Buat kit untuk banyak instansi sekaligus (paralel, dapat dilanjutkan) dengan manifest.json dan proof.pdf.
 
     Contoh: netral batch --level kabkota --province 34 --zip --out kits
@@ -105,14 +108,14 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
 
     pack, registry, _ = load_inputs(brand_dir, None)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    kit_options = KitOptions(only=parts, identity=identity, logos=logos_dir)
+    kit_options = KitOptions(only=parts, identity=identity, logos=logos_dir, draft=draft)
     signing_identity(kit_options)  # a bad key or certificate is refused before any worker starts
     options = BatchOptions(kit_options, workers=workers, zip=make_zip, proof=not no_proof, force=force)
     agencies, selection_errors = select_agencies(registry, level, province, agencies_csv)
     for error in selection_errors:
         click.echo(f"GALAT {error['message']}", err=True)
     selection = {"level": level, "province": province, "agencies_csv": agencies_csv, "only": list(parts),
-                 "zip": make_zip, "logos": bool(logos_dir)}
+                 "zip": make_zip, "logos": bool(logos_dir), **({"draft": True} if draft else {})}
     click.echo(f"{len(agencies)} instansi, {options.worker_count()} proses pekerja → {out_dir}/", err=True)
     report = _Report(len(agencies))
     try:
@@ -129,6 +132,9 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
     click.echo(f"Manifest: {result.manifest_path}")
     if result.proof_path:
         click.echo(f"Lembar periksa: {result.proof_path} ({result.proof_pages} halaman)")
+    if draft:
+        click.echo("DRAF: setiap berkas dan lembar periksa bertanda \"DRAF — BELUM DISETUJUI\". Setelah disetujui, "
+                   "jalankan perintah yang sama tanpa --draft: hanya berkas bertanda draf yang dibuat ulang.")
     lines = [f"GALAT {line}" for line in summarise_errors(result.errors)]
     for line in lines[:SHOWN_ERRORS]:
         click.echo(line, err=True)

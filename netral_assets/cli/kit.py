@@ -20,9 +20,12 @@ from .options import agency_option, fail_cleanly, identity_option, load_inputs, 
 @click.option("--logo", "logo", type=click.Path(dir_okay=False),
               help="Logo instansi sendiri (PNG, JPEG atau SVG): di twibbon, lockup dan kaki poster, "
                    "dengan ruang kosong di sekitarnya. Tanpa ini dipakai kolom logo di CSV --agencies, bila ada.")
+@click.option("--draft", is_flag=True,
+              help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
+                   "jalankan ulang tanpa --draft untuk versi final.")
 @identity_option
 @fail_cleanly
-def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, identity):
+def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, identity):
     """Buat kit lengkap satu instansi: twibbon, logo, poster, carousel, leaflet, PDF cetak, manifest.json
     dan caption.txt."""
     from ..batch.options import summarise_errors
@@ -31,11 +34,16 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, identity):
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity, logo=logo))
+    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity, logo=logo, draft=draft))
     emblem = emblem_for(agency, KitOptions(logo=logo))
     click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/"
                + (f" dengan logo {emblem.name}" if emblem else "")
                + (" (ditandatangani; periksa dengan netral verify)" if identity else ""))
+    if result.overrides:
+        click.echo(f"Versi daerah: {', '.join(result.overrides)}")
+    if draft:
+        click.echo("DRAF: setiap berkas bertanda \"DRAF — BELUM DISETUJUI\". Setelah disetujui, jalankan ulang "
+                   "tanpa --draft.")
     for entry in result.flagged:
         click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)
     warnings = sorted({w for entry in result.entries for w in entry.get("warnings", [])})

@@ -68,10 +68,21 @@ def build(job: Job, keep_image: bool = False) -> Asset:
     else:
         asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
                                     _extra(job), job.set_key))
+    if job.options.draft:
+        asset = mark_draft(asset, job)
     if not keep_image and asset.image is not None:
         asset = dataclasses.replace(asset, image=None)
     # The plan names the file: the batch looks files up by these names before anything is built.
     return asset if asset.name == job.name else dataclasses.replace(asset, name=job.name)
+
+
+def mark_draft(asset: Asset, job: Job) -> Asset:
+    """The asset with the "DRAF — BELUM DISETUJUI" band (output/draft.py), before it is signed; a raster
+    file is marked on the picture it was encoded from, and that marked picture is kept for the proof."""
+    from ..output.draft import mark_file
+
+    data, image = mark_file(asset.data, job.ext, job.pack, image=asset.image)
+    return dataclasses.replace(asset, data=data, image=image)
 
 
 def build_print(job: Job) -> Asset:
@@ -98,6 +109,7 @@ class KitResult:
     rendered: int = 0
     skipped: int = 0  # unchanged since the last run, kept
     errors: list[dict] = field(default_factory=list)  # {"file": name or None, "message": …}
+    overrides: list[str] = field(default_factory=list)  # the override folders that applied ("provinsi/34")
     # CPU seconds per asset kind, and "check" for the files found up to date
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -113,6 +125,11 @@ class KitResult:
     @property
     def findings(self) -> int:
         return len(self.flagged)
+
+    @property
+    def draft(self) -> bool:
+        """Whether a file of the kit carries the draft mark."""
+        return any(e.get("draft") for e in self.entries)
 
     @property
     def kinds(self) -> dict[str, int]:
@@ -132,6 +149,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     """Make (or bring up to date) the agency's kit in `out_dir/<agency-slug>/`; see the module docstring.
     `force` makes every file again, whatever the manifest says."""
     options = options or KitOptions()
+    pack = pack.for_agency(agency)  # national -> province -> agency override folders
     signer = signing_identity(options)  # a bad identity is refused before the folder is touched
     emblem = emblem_for(agency, options)
     if emblem is not None:
@@ -139,7 +157,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     folder = Path(out_dir) / agency.slug
     folder.mkdir(parents=True, exist_ok=True)
     remove_partial_files(folder)
-    result = KitResult(folder)
+    result = KitResult(folder, overrides=pack.override_names)
     state = read_manifest(folder, agency)
     jobs = plan_kit(pack, agency, options)
     planned = {job.name for job in jobs}
@@ -151,7 +169,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     def save(final: bool = False) -> None:
         entries = [done.get(j.name) or state.get(j.name) for j in jobs]
         entries = [e for e in entries if e is not None and (not final or e["path"] in done)] + kept
-        data = manifest(pack, agency, [], entries=entries, emblem=emblem)
+        data = manifest(pack, agency, [], entries=entries, emblem=emblem, overrides=pack.override_names)
         if final and result.errors:
             data["errors"] = result.errors
         if final:

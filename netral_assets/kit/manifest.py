@@ -150,9 +150,12 @@ def manifest_entry(asset: Asset, job: Job | None = None) -> dict:
 
 
 def manifest(pack: Pack, agency: Agency, assets: list[Asset], jobs: list[Job] | None = None,
-             entries: list[dict] | None = None, emblem: Emblem | None = None) -> dict:
+             entries: list[dict] | None = None, emblem: Emblem | None = None,
+             overrides: list[str] | None = None) -> dict:
     """The kit's manifest.json: every file with its sha256, size, alt text, sources and findings; the
-    agency's emblem by file name and sha256 (never its path) when the kit shows one."""
+    agency's emblem by file name and sha256 (never its path) when the kit shows one; the regional
+    override folders that applied (`overrides`: "provinsi/34", "instansi/<slug>"); `"draft": true` while
+    a file of the kit carries the draft mark (each such file's entry says so too)."""
     if entries is None:
         entries = [manifest_entry(a, j) for a, j in zip(assets, jobs or [None] * len(assets), strict=True)]
     data = {
@@ -163,6 +166,9 @@ def manifest(pack: Pack, agency: Agency, assets: list[Asset], jobs: list[Job] | 
     }
     if emblem is not None:
         data["emblem"] = emblem.record()
+    if overrides:
+        data["overrides"] = list(overrides)
+    data["draft"] = any(e.get("draft") for e in entries)
     data["files"] = entries
     return data
 

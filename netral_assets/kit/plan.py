@@ -9,6 +9,11 @@ of the libraries that draw. Same fingerprint, same file: a re-run skips what is 
 The agency's own emblem (`emblem_for`: `KitOptions.logo`, else the agency record's `logo` from its
 CSV, else a file named by its slug or code in `KitOptions.logos`) is shown by the twibbons, the
 lockups and the posters (footer, carousel); its sha256 is in exactly those jobs' fingerprints.
+
+The plan is made from the pack as it applies to the agency (`Pack.for_agency`: national -> province ->
+agency override folders), so the files of those folders are in the fingerprints of exactly the
+agencies they apply to. `KitOptions.draft` marks every file "DRAF — BELUM DISETUJUI" (output/draft.py):
+it is in every fingerprint of a draft, so the final run without it makes each file again, once.
 """
 
 from __future__ import annotations
@@ -65,6 +70,9 @@ class KitOptions:
     # for each agency (`netral batch --logos`). See `emblem_for` for the order.
     logo: str | None = None
     logos: str | None = None
+    # Review before publishing: every file carries the diagonal "DRAF — BELUM DISETUJUI" mark and the
+    # manifest says "draft": true (`--draft`).
+    draft: bool = False
 
     def __post_init__(self) -> None:
         self.only = tuple(self.only)
@@ -76,7 +84,8 @@ class KitOptions:
 
     def as_dict(self) -> dict:
         return {"only": list(self.only), "twibbon_formats": [list(f) for f in self.twibbon_formats],
-                "poster_formats": [list(f) for f in self.poster_formats], "extra": self.extra}
+                "poster_formats": [list(f) for f in self.poster_formats], "extra": self.extra,
+                **({"draft": True} if self.draft else {})}
 
 
 @dataclass(frozen=True)
@@ -265,6 +274,10 @@ class _PackInputs:
     def config(self) -> str:
         return self._memo("config", lambda: _sha(self.pack.config))
 
+    def statistics(self) -> str:
+        """The national statistics file and those of the override folders that apply (added figures)."""
+        return self._memo("statistics", lambda: _sha([_file_sha(p) for p in self.pack.statistics_files()]))
+
     def fonts(self) -> str:
         return self._memo("fonts", lambda: _sha({p.name: _file_sha(p) for p in self.pack.font_files()}))
 
@@ -273,7 +286,7 @@ class _PackInputs:
         return self._memo(("design", kind, design), lambda: {
             "config": self.config(),
             "content": self.tree("brand", "content"),
-            "statistics": self.file("brand", "statistics.toml"),
+            "statistics": self.statistics(),
             "logo": self.tree("brand", "logo"),
             "fonts": self.fonts(),
             "base": self.tree("templates", "base"),
@@ -347,13 +360,17 @@ def _fingerprint(inputs: dict, agency: Agency | None, job: dict) -> str:
 # -- the plan ----------------------------------------------------------------------------------------
 
 def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Job]:
-    """Every file of the agency's kit, in the order a person reads the kit."""
+    """Every file of the agency's kit, in the order a person reads the kit (from the pack as it applies
+    to the agency: its province's and its own override folders)."""
     options = options or KitOptions()
+    pack = pack.for_agency(agency)
     inputs = _pack_inputs(pack)
     jobs: list[Job] = []
 
     signer = signing_identity(options)
     signed = {"signed_by": signer.fingerprint()} if signer is not None else {}
+    # The draft mark changes every file's bytes, not what is laid out: in the fingerprint, not the set key.
+    draft = {"draft": True} if options.draft else {}
     emblem = emblem_for(agency, options)
     # The emblem's bytes shape exactly the files that show it; without one, nothing changes.
     emblem_sha = emblem.sha256 if emblem is not None else _extra_logo_sha(options)
@@ -362,10 +379,10 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
         shows = emblem_sha is not None and (kind if kind != "logo" else design) in EMBLEM_SHOWN_BY
         settings = {**(settings or {}), **({"print": True} if print_marks else {}),
                     **({"emblem": emblem_sha} if shows else {})}
-        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings, **signed}
+        spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings, **signed, **draft}
         set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **settings})
         jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
-                        options, set_key, print_marks, entry or {}, emblem if shows else None))
+                        options, set_key, print_marks, {**(entry or {}), **draft}, emblem if shows else None))
 
     if "twibbon" in options.only:
         for design in inputs.designs("twibbon"):

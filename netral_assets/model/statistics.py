@@ -138,6 +138,17 @@ class Statistics:
             )
         return figure
 
+    def with_figures(self, other: Statistics) -> Statistics:
+        """These figures and `other`'s (a regional override's statistics.toml), each with its own
+        sources; an id both have is refused: a national figure is never replaced by a local one."""
+        taken = sorted(set(self.figures) & set(other.figures))
+        if taken:
+            raise NetralError(
+                f"{other.path}: angka {', '.join(taken)} sudah ada di {self.path}. Angka daerah ditambahkan, "
+                "tidak menggantikan angka nasional; beri id lain (mis. diawali kode provinsi)."
+            )
+        return Statistics([*self.figures.values(), *other.figures.values()], other.path)
+
     def base(self, figure: Figure) -> Figure | None:
         return self.figures.get(figure.of) if figure.of else None
 
