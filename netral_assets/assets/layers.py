@@ -22,9 +22,7 @@ settings, the reporting channel — re-renders it when it changes. Cached bodies
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
 import zlib
 from dataclasses import dataclass, field, replace
 
@@ -33,6 +31,7 @@ from ..defaults import AGENCY_LAYERS_KEPT, LAYER_CACHE_BYTES, LAYER_PACKED_BYTES
 from ..model.agencies import Agency
 from ..model.designs import Design
 from ..model.pack import Pack
+from ..output.pdf_fonts import retag_subsets, subset_tags
 from ..output.writers import raster_pdf, rasterize, rasterize_pdf, write_pdf
 from ..render.document import design_html, lay_out
 
@@ -265,8 +264,8 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
     layer = _agency(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
     with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(layer.product)) as over:
         if body.subset_tags is None:
-            body.subset_tags = frozenset(_subset_tags(pdf))
-        _retag_subsets(over, taken=set(body.subset_tags))
+            body.subset_tags = frozenset(subset_tags(pdf))
+        retag_subsets(over, taken=set(body.subset_tags))
         page, top_page = pdf.pages[0], over.pages[0]
         # Both pages have the same bleed and their lower-left corners meet (a band sits on the
         # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
@@ -285,44 +284,3 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
         pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  deterministic_id=True)
     return Composed(out.getvalue(), *_merge(body, layer))
-
-
-# Font subsets are named "ABCDEF+Family"; WeasyPrint derives the six letters from the font, not the
-# glyphs in the subset, so both layers can hold different subsets under one name. The PDF spec asks
-# for distinct tags (RIPs and viewers may cache fonts by name): the layer's subsets get new ones.
-_SUBSET = re.compile(r"^/?([A-Z]{6})\+")
-
-
-def _font_names(pdf):
-    import pikepdf
-
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") in ("/Font", "/FontDescriptor"):
-            for key in ("/BaseFont", "/FontName"):
-                if key in obj:
-                    yield obj, key, str(obj[key])
-
-
-def _subset_tags(pdf) -> set[str]:
-    return {m.group(1) for _, _, name in _font_names(pdf) if (m := _SUBSET.match(name))}
-
-
-def _retag_subsets(pdf, taken: set[str]) -> None:
-    import pikepdf
-
-    new: dict[str, str] = {}
-    for obj, key, name in list(_font_names(pdf)):
-        m = _SUBSET.match(name)
-        if not m:
-            continue
-        old = m.group(1)
-        if old not in new:
-            seed = old
-            while True:
-                seed = hashlib.sha256(seed.encode()).hexdigest()
-                tag = "".join(chr(65 + int(seed[i:i + 2], 16) % 26) for i in range(0, 12, 2))
-                if tag not in taken:
-                    break
-            new[old] = tag
-            taken.add(tag)
-        obj[key] = pikepdf.Name("/" + new[old] + name.lstrip("/")[6:])

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import NetralError
 from ..model.pack import Pack
+from .pdf_fonts import retag_subsets, subset_tags
 from .writers import encode_image
 
 DRAFT_TEXT = "DRAF — BELUM DISETUJUI"
@@ -156,45 +157,6 @@ html, body {{ margin: 0; padding: 0 }}
     return HTML(string=html, url_fetcher=make_url_fetcher(list(roots))).write_pdf(font_config=font_config())
 
 
-_SUBSET = re.compile(r"^/?([A-Z]{6})\+")
-
-
-def _font_names(pdf):
-    import pikepdf
-
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") in ("/Font", "/FontDescriptor"):
-            for key in ("/BaseFont", "/FontName"):
-                if key in obj:
-                    yield obj, key, str(obj[key])
-
-
-def _retag(pdf, taken: set[str]) -> None:
-    """New subset tags for the overlay's fonts: WeasyPrint names a subset by its font, not its glyphs,
-    so the page and the overlay would hold different subsets under one name (assets/layers.py does
-    the same for the agency layer)."""
-    import hashlib
-
-    import pikepdf
-
-    new: dict[str, str] = {}
-    for obj, key, name in list(_font_names(pdf)):
-        found = _SUBSET.match(name)
-        if not found:
-            continue
-        old = found.group(1)
-        if old not in new:
-            seed = "draft" + old
-            while True:
-                seed = hashlib.sha256(seed.encode()).hexdigest()
-                tag = "".join(chr(65 + int(seed[i:i + 2], 16) % 26) for i in range(0, 12, 2))
-                if tag not in taken:
-                    break
-            new[old] = tag
-            taken.add(tag)
-        obj[key] = pikepdf.Name("/" + new[old] + name.lstrip("/")[6:])
-
-
 def _resource_name(page, form) -> str:
     """The form's name in the page's resources: added under a fixed name (the same inputs give the
     same bytes), or found there already (pages may share one resource dictionary)."""
@@ -223,7 +185,7 @@ def mark_pdf(data: bytes, pack: Pack) -> bytes:
     css = fonts_css(pack)
     roots = tuple(pack.roots())
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        taken = {m.group(1) for _, _, name in _font_names(pdf) if (m := _SUBSET.match(name))}
+        taken = subset_tags(pdf)
         forms: dict[tuple[float, float], object] = {}
         opened = []
         try:
@@ -233,7 +195,7 @@ def mark_pdf(data: bytes, pack: Pack) -> bytes:
                 if key not in forms:
                     overlay = pikepdf.open(io.BytesIO(_overlay(*key, css, family, font, roots)))
                     opened.append(overlay)
-                    _retag(overlay, taken)
+                    retag_subsets(overlay, taken, salt="draft")
                     forms[key] = pdf.copy_foreign(overlay.pages[0].as_form_xobject())
                 name = _resource_name(page, forms[key])
                 page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
