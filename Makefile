@@ -23,7 +23,7 @@ demo: system-deps $(VENV)/.installed
 	@echo "Kit siap: $(OUT)/ (buka manifest.json untuk daftar berkas)"
 
 test-deps:
-	tools/system-deps.sh chromium tesseract-ocr tesseract-ocr-ind
+	tools/system-deps.sh chromium tesseract-ocr tesseract-ocr-ind postgresql
 
 test: test-deps $(VENV)/.installed
 	$(VENV)/bin/ruff check netral_assets tests benchmarks tools

@@ -534,3 +534,67 @@ def test_netral_serve_starts_the_app(tmp_path):
         process.terminate()
         output = process.communicate(timeout=10)[0].decode()
     assert f"http://127.0.0.1:{port}/" in output
+
+
+# -- participation, health, metrics ---------------------------------------------------------------------
+
+EVENT = {"agency": "kota-batu", "design": "kotak", "format": "story", "action": "share"}
+
+
+def test_events_are_counted_and_shown_on_the_agency_page(client):
+    before = client.get("/api/v1/stats/participation", params={"agency": "kota-batu"}).json()["frames"]
+    assert "Belum ada bingkai" in client.get("/t/kota-batu").text or before
+    for _ in range(3):
+        response = client.post("/api/v1/events", json=EVENT)
+        assert response.status_code == 204 and "set-cookie" not in response.headers
+    stats = client.get("/api/v1/stats/participation", params={"agency": "kota-batu"}).json()
+    assert stats["frames"] == before + 3 and stats["days"][-1]["frames"] >= 3
+    page = client.get("/t/kota-batu").text
+    assert f"{before + 3}</strong> bingkai telah dibuat untuk Pemerintah Kota Batu" in page
+    assert "orang" not in page.split('id="participation"')[1].split("</p>")[0]
+    province = client.get("/api/v1/stats/participation", params={"province": "35"}).json()
+    assert province["province"]["slug"] == "provinsi-jawa-timur"
+    assert next(a for a in province["agencies"] if a["slug"] == "kota-batu")["frames"] == before + 3
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({**EVENT, "agency": "tidak-ada"}, "tidak ada di registri"),
+    ({**EVENT, "design": "x"}, "Desain twibbon"),
+    ({**EVENT, "format": "a4"}, "Format"),
+    ({**EVENT, "action": "view"}, "Tindakan"),
+    ({"agency": "kota-batu"}, "wajib diisi"),
+    ([1, 2], "wajib diisi"),
+])
+def test_events_refuse_unknown_agencies_designs_formats_and_actions(client, body, words):
+    response = client.post("/api/v1/events", json=body)
+    assert response.status_code == 422 and words in response.json()["detail"]
+
+
+def test_events_refuse_non_json_and_stats_refuse_bad_periods(client):
+    assert client.post("/api/v1/events", content=b"agency=x").status_code == 422
+    assert client.post("/api/v1/events", content=b"x" * 2000).status_code == 413
+    for params, words in (({"from": "2024-13-01"}, "TTTT-BB-HH"), ({"from": "2024-02-01", "to": "2024-01-01"}, "sebelum"),
+                          ({"province": "kabupaten-sleman"}, "provinsi"), ({"agency": "nope"}, "tidak ada")):
+        response = client.get("/api/v1/stats/participation", params=params)
+        assert response.status_code in (404, 422) and words in response.json()["detail"], params
+
+
+def test_events_are_rate_limited_per_client_in_memory(pack, registry):
+    with background_server(create_app(pack, registry, rates={"events": (0.01, 2)})) as base, httpx.Client(base_url=base) as c:
+        codes = [c.post("/api/v1/events", json=EVENT).status_code for _ in range(3)]
+    assert codes == [204, 204, 429]
+
+
+def test_healthz_follows_the_store_and_metrics_are_prometheus_text(pack, registry):
+    app = create_app(pack, registry)
+    with background_server(app) as base, httpx.Client(base_url=base) as c:
+        c.get("/t/kota-batu")
+        c.get("/frames/kotak/kota-batu.png")
+        text = c.get("/metrics").text
+        assert 'netral_http_requests_total{method="GET",route="/t/{slug}",status="200"} 1' in text
+        assert 'route="/frames/{design}/{agency}.png",le="+Inf"} 1' in text and "netral_frames_served_total 1" in text
+        assert 'netral_kit_jobs{state="running"} 0' in text and "kota-batu" not in text
+        assert c.get("/healthz").json() == {"status": "ok"}
+        app.state.netral.store.close()  # the database goes away
+        response = c.get("/healthz")
+        assert response.status_code == 503 and "Basis data" in response.json()["detail"]

@@ -151,6 +151,11 @@ def test_framing_flow_on_a_phone_matches_frame_photo(phone, pack, sleman, tmp_pa
 
     caption = page.input_value("#caption")
     assert "Pemerintah Kabupaten Sleman" in caption and "#ASNPilihNetral" in caption
+    # Each download was counted (agency, design, format, action, day; nothing else) and the page says so.
+    page.locator("#participation strong").filter(has_text="2").wait_for()
+    assert page.inner_text("#participation") == "2 bingkai telah dibuat untuk Pemerintah Kabupaten Sleman."
+    stats = page.request.get("/api/v1/stats/participation?agency=kabupaten-sleman").json()
+    assert stats["actions"]["download"] >= 2
 
 
 def test_story_with_a_huge_photo_is_downscaled_in_the_browser_and_still_matches(phone, pack, registry, tmp_path):

@@ -5,6 +5,7 @@
 #   poppler-utils        pdftotext/pdftoppm, used by the tests to read PDFs back
 #   chromium             (asked for by `make test`) the browser tests drive Debian's Chromium with Playwright
 #   tesseract-ocr-ind    (asked for by `make test`) the phone-size legibility test reads posters with OCR
+#   postgresql           (asked for by `make test`) the store and replica tests start a throwaway cluster
 # Usage: tools/system-deps.sh [extra packages...]
 set -euo pipefail
 packages=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core "$@")

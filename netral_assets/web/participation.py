@@ -44,6 +44,14 @@ def _state(request: Request):
     return request.app.state.netral
 
 
+def twibbon_formats(app) -> dict[str, tuple[str, ...]]:
+    """Twibbon design -> its formats, read once per app (the pack does not change while it serves)."""
+    found = getattr(app.state, "twibbon_formats", None)
+    if found is None:
+        found = app.state.twibbon_formats = {d.name: tuple(d.formats) for d in app.state.netral.designs("twibbon").values()}
+    return found
+
+
 @router.post("/api/v1/events", status_code=204, tags=["partisipasi"], openapi_extra=EVENT_BODY,
              summary="Catat satu bingkai yang diunduh atau dibagikan (hanya jumlah per hari)",
              responses={204: {"description": "Tercatat"}})
@@ -64,14 +72,14 @@ async def post_event(request: Request):
     agency = state.agency(data["agency"])
     if agency is None:
         raise HTTPException(422, f"Instansi '{data['agency'][:60]}' tidak ada di registri.")
-    design = state.designs("twibbon").get(data["design"])
-    if design is None:
+    formats = twibbon_formats(request.app).get(data["design"])
+    if formats is None:
         raise HTTPException(422, f"Desain twibbon '{data['design'][:40]}' tidak ada.")
-    if data["format"] not in design.formats:
-        raise HTTPException(422, f"Format '{data['format'][:20]}' tidak tersedia; pilih: {', '.join(design.formats)}.")
+    if data["format"] not in formats:
+        raise HTTPException(422, f"Format '{data['format'][:20]}' tidak tersedia; pilih: {', '.join(formats)}.")
     if data["action"] not in FRAME_ACTIONS:
         raise HTTPException(422, f"Tindakan harus salah satu dari: {', '.join(FRAME_ACTIONS)}.")
-    event = state.event(agency, design.name, data["format"], data["action"], today())
+    event = state.event(agency, data["design"], data["format"], data["action"], today())
     await asyncio.wrap_future(state.events.submit(event))
     state.metrics.event_accepted()
     return Response(status_code=204, headers={"Cache-Control": "no-store"})

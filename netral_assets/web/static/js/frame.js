@@ -435,8 +435,7 @@ async function chooseAgency(agency) {
   $("#agency-name").textContent = agency.name;
   $("#agency-chosen").hidden = false;
   $("#agency-picker").hidden = true;
-  // The count shown is the agency the page was opened for; another agency's is on its own page.
-  $("#participation").hidden = $("#participation").dataset.agency !== agency.slug;
+  if ($("#participation").dataset.agency !== agency.slug) loadCount(agency);
   history.replaceState(null, "", `/t/${agency.slug}`);
   document.title = `Bingkai foto ${agency.short_name} — ASN PILIH NETRAL`;
   $("#copy-caption").disabled = true;
@@ -510,14 +509,35 @@ function count(action) {
     .catch(() => {});
 }
 
+function renderCount(agency, made) {
+  const line = $("#participation");
+  line.dataset.agency = agency.slug;
+  line.dataset.count = String(made);
+  if (made) {
+    const figure = document.createElement("strong");
+    figure.textContent = new Intl.NumberFormat("id-ID").format(made);
+    line.replaceChildren(figure, ` bingkai telah dibuat untuk ${agency.name}.`);
+  } else {
+    line.replaceChildren(`Belum ada bingkai yang dibuat untuk ${agency.name}. Jadilah yang pertama.`);
+  }
+  line.hidden = false;
+}
+
+// The count of an agency chosen on the page (the agency page itself arrives with its count).
+async function loadCount(agency) {
+  $("#participation").hidden = true;
+  try {
+    const body = await fetchJSON(`/api/v1/stats/participation?agency=${encodeURIComponent(agency.slug)}`);
+    if (state.agency?.slug === agency.slug) renderCount(agency, body.frames);
+  } catch {
+    // The count is a nicety: without it the page works the same.
+  }
+}
+
 function showCount() {
   const line = $("#participation");
-  if (!line || line.dataset.agency !== state.agency.slug) return;
-  const made = Number(line.dataset.count || 0) + 1;
-  line.dataset.count = String(made);
-  const figure = document.createElement("strong");
-  figure.textContent = new Intl.NumberFormat("id-ID").format(made);
-  line.replaceChildren(figure, ` bingkai telah dibuat untuk ${state.agency.name}.`);
+  if (line.dataset.agency !== state.agency.slug) return;
+  renderCount(state.agency, Number(line.dataset.count || 0) + 1);
 }
 
 async function download(type, ext) {
