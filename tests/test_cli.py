@@ -22,7 +22,7 @@ def test_kit_command_end_to_end(tmp_path):
     manifest = json.loads((tmp_path / "kabupaten-sleman" / "manifest.json").read_text())
     kinds = {f["kind"] for f in manifest["files"]}
     # the command's default is the whole kit (a regression: leaflets were once left out)
-    assert kinds == {"twibbon", "card", "logo", "poster", "leaflet"}
+    assert kinds == {"twibbon", "card", "logo", "poster", "sticker", "leaflet"}
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,10 @@ def test_kit_writes_every_file_with_manifest_and_caption(pack, sleman, tmp_path)
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert entry["alt"], entry["path"]
         assert entry["findings"] == []
-        assert entry["format"] in {"png", "jpg", "pdf", "svg"}
+        assert entry["format"] in {"png", "jpg", "pdf", "svg", "webp"}
         assert len(entry["fingerprint"]) == 64
         assert entry["size"]
-        if entry["format"] == "png":
+        if entry["format"] in ("png", "webp"):
             with Image.open(folder / entry["path"]) as image:
                 assert list(image.size) == entry["size"]["px"]
     names = {f["path"] for f in files}
@@ -38,6 +38,8 @@ def test_kit_writes_every_file_with_manifest_and_caption(pack, sleman, tmp_path)
     # print-ready by default (issue 15): each screen PDF of a print format has its *-cetak.pdf
     assert {"poster-larangan-a4-cetak.pdf", "poster-sanksi-a3-cetak.pdf", "leaflet-trifold-cetak.pdf"} <= names
     assert {"carousel-larangan-01.jpg", "carousel-larangan-10.jpg", "carousel-larangan.pdf"} <= names
+    # the WhatsApp sticker set (part "stiker", issue 17)
+    assert {"stiker-tanda.webp", "stiker-slogan.webp", "stiker-saya-asn-netral.webp", "stiker-tagar.webp"} <= names
     caption = (folder / "caption.txt").read_text("utf-8")
     assert "Pemerintah Kabupaten Sleman" in caption
     assert "#ASNPilihNetral" in caption and "#NetralitasASN" in caption

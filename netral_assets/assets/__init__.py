@@ -5,4 +5,4 @@ plugins do; importing this package imports them all, so the table is full for `k
 layered designs from a cached body and the agency's layer; `agency_logo` checks an agency's own logo.
 """
 
-from . import card, carousel, leaflet, logo, poster, twibbon  # noqa: F401 (each registers its builder)
+from . import card, carousel, leaflet, logo, poster, sticker, twibbon  # noqa: F401 (each registers its builder)

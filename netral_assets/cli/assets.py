@@ -1,4 +1,5 @@
-"""`netral twibbon`, `netral logo`, `netral poster`, `netral leaflet`: agency + design -> one file each."""
+"""`netral twibbon`, `netral logo`, `netral poster`, `netral leaflet`, `netral sticker`: agency + design ->
+one file each (a set for logo and sticker)."""
 
 from __future__ import annotations
 
@@ -222,3 +223,25 @@ def leaflet(agency_query, brand_dir, agencies_csv, variant, print_marks, pdfa, c
     sign = signer_for(identity, pack, agency)
     asset = build_leaflet(pack, agency, variant, print_marks=print_marks, pdfa=pdfa, contact=parse_contact(contact_pairs))
     write_asset(asset, Path(out), force, sign)
+
+
+@click.command()
+@agency_option
+@pack_options
+@click.option("--out", "-o", "out_dir", default="out/stiker", show_default=True, type=click.Path(file_okay=False),
+              help="Folder keluaran.")
+@click.option("--png", "as_png", is_flag=True, help="PNG transparan, bukan WebP (untuk aplikasi selain WhatsApp).")
+@force_option
+@identity_option
+@fail_cleanly
+def sticker(agency_query, brand_dir, agencies_csv, out_dir, as_png, force, identity):
+    """Buat set stiker WhatsApp (WebP 512×512 transparan, di bawah 100 KB): tanda kampanye, slogan,
+    "Saya ASN Netral" dengan nama instansi, dan tagar."""
+    from ..assets.sticker import build_sticker, list_stickers
+
+    pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
+    pack = pack.for_agency(agency)
+    sign = signer_for(identity, pack, agency)
+    for design in list_stickers(pack):
+        asset = build_sticker(pack, agency, design.name, ".png" if as_png else ".webp")
+        write_asset(asset, Path(out_dir) / asset.name, force, sign)

@@ -35,13 +35,15 @@ from ..model.designs import CAROUSEL, list_designs
 from ..model.pack import Pack
 from ..resources import PACKAGE_DIR
 
-KIT_PARTS = ("twibbon", "logo", "poster", "carousel", "leaflet", "cetak")
+KIT_PARTS = ("twibbon", "logo", "poster", "carousel", "stiker", "leaflet", "cetak")
 # What `netral kit` and `netral batch` make by default (issues 3, 4 and 15): every twibbon design as
 # a square PNG, the logo set, every poster design in these formats, every poster design's carousel
 # (its slides as numbered JPEGs and one PDF of them: "carousel" in the poster formats, part
 # "carousel"), every leaflet variant, and the print files (part "cetak"): beside each screen PDF of a
 # print format (A4, A3, the trifold leaflet) a `*-cetak.pdf` with 3 mm bleed and crop marks (and the
 # leaflet's fold marks) for a print shop. The manifest says which is which ("print": true / false).
+# Part "stiker" (issue 17): the WhatsApp sticker set, `stiker-<design>.webp` (512×512, transparent,
+# under 100 KB); only "Saya ASN Netral" names the agency, the others are the same file for every agency.
 KIT_TWIBBON_FORMATS = (("square", ".png"),)
 KIT_POSTER_FORMATS = (("feed", ".jpg"), ("story", ".jpg"), ("a4", ".pdf"), ("a3", ".pdf"), ("carousel", ".jpg"))
 KIT_PRINT_LEAFLETS = ("trifold",)  # the leaflets that are printed and folded (`single` is for phones)
@@ -349,6 +351,8 @@ def part_of(entry: dict) -> str:
         return "cetak"
     if entry.get("variant") == CAROUSEL:
         return "carousel"
+    if entry["kind"] == "sticker":
+        return "stiker"
     return entry["kind"]
 
 
@@ -435,6 +439,12 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
                     _plan_carousel(add, pack, design, ext,
                                    {**inputs.for_design("poster", design.name), **inputs.for_carousel()},
                                    agency, poster_extra)
+    if "stiker" in options.only:
+        from ..assets.sticker import list_stickers, shows_agency, sticker_name
+
+        for design in list_stickers(pack):
+            add(sticker_name(design), "sticker", design.name, "sticker", inputs.for_design("sticker", design.name),
+                agency if shows_agency(design) else None)
     for design in inputs.designs("leaflet") if {"leaflet", "cetak"} & set(options.only) else ():
         name = f"leaflet-{design.name}"
         leaflet_inputs = inputs.for_design("leaflet", design.name)
