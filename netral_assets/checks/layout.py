@@ -36,7 +36,8 @@ MIN_TEXT = {
     "square": ("px", 22.0),
     "feed": ("px", 22.0),
     "story": ("px", 22.0),
-    "carousel": ("px", 22.0),  # 1080×1350 slides
+    "carousel": ("px", 22.0),
+    "sticker": ("px", 22.0),  # seen ~150 px wide in a chat: stickers use 30 px and more
     "a4": ("pt", 7.0),
     "a3": ("pt", 7.0),
     "a4-landscape": ("pt", 7.0),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from .assets import leaflet, logo, poster, twibbon
+from .assets import leaflet, logo, poster, sticker, twibbon
 from .batch import batch
 from .check import check
 from .frame import frame
@@ -27,7 +27,7 @@ def cli():
     """
 
 
-for command in (kit, twibbon, logo, poster, leaflet, frame, batch, check, designs, stats, agencies, serve,
+for command in (kit, twibbon, logo, poster, sticker, leaflet, frame, batch, check, designs, stats, agencies, serve,
                 identity, verify):
     cli.add_command(command)
 

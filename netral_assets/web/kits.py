@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 DESIGN_KINDS = ("twibbon", "poster", "leaflet")
 PART_TITLES = {"twibbon": "Bingkai twibbon", "logo": "Logo dan lockup", "poster": "Poster edukasi",
                "carousel": "Carousel poster", "leaflet": "Leaflet cetak",
-               "cetak": "PDF cetak (bleed dan tanda potong)"}
+               "cetak": "PDF cetak (bleed dan tanda potong)", "stiker": "Stiker WhatsApp"}
 FORMAT_TITLES = {"square": "Persegi 1080×1080", "feed": "Feed 1080×1350", "story": "Story 1080×1920",
                  "a4": "A4 cetak", "a3": "A3 cetak", "a4-landscape": "A4 mendatar"}
 THUMB_WIDTH = 240
