@@ -381,7 +381,8 @@ def test_humas_flow_to_a_downloaded_zip(phone, tmp_path):
         manifest = json.loads(archive.read("kabupaten-sleman/manifest.json"))
     files = [f["path"] for f in manifest["files"]]
     assert files == ["twibbon-bundar.png", "twibbon-kotak.png", "twibbon-pegawai.png", "card.png",
-                     "poster-larangan-feed.jpg"]
+                     "poster-larangan-feed.jpg", "stiker-tanda.webp", "stiker-slogan.webp",
+                     "stiker-saya-asn-netral.webp", "stiker-tagar.webp"]
     assert "kabupaten-sleman/caption.txt" in names
     assert page.locator("#kit-files img").count() == len(files)
 
