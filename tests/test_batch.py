@@ -461,3 +461,20 @@ def test_bodies_are_laid_out_before_the_workers_fork_only_when_there_is_work(diy
     assert result.rendered == result.files == 2 * 4 and not result.errors  # three twibbons and the link card
     stats = cache_stats()
     assert stats["entries"] == 3 and stats["pixel_bytes"] == 0  # the three twibbon bodies, as PDF
+
+
+def test_proof_shows_each_agency_name_as_printed(diy):
+    # a readable crop of the name as set (twibbon, footer, lockup) under each agency's registry name
+    import pypdfium2 as pdfium
+
+    out, _ = diy
+    strips = list((out / ".netral" / "thumbs" / "names").glob("*.jpg"))
+    assert len(strips) == 6, strips  # one per agency of the run
+    with Image.open(strips[0]) as strip:
+        assert strip.height == 120 and strip.width > 600
+    pdf = pdfium.PdfDocument(out / "proof.pdf")
+    try:
+        text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+    assert text.count("Nama tercetak") == 6

@@ -17,7 +17,7 @@ from ..model.agencies import Agency
 from ..model.pack import Pack
 from ..provenance import SIDECAR
 from .options import AgencyResult, BatchOptions, agency_files, agency_folder
-from .proof import make_thumbnail, proof_items, thumb_path, write_thumbnails
+from .proof import make_thumbnail, proof_items, thumb_path, write_name_strip, write_thumbnails
 
 SIGNATURE = MANIFEST + SIDECAR  # manifest.json.p7s, written by write_kit when the kit is signed
 
@@ -82,6 +82,7 @@ def _agency_kit(pack: Pack, out: Path, options: BatchOptions, agency: Agency,
         clock = time.process_time()
         try:
             write_thumbnails(out, kit.folder, proof_items(kit.entries), fresh, thumbs)
+            write_name_strip(out, kit.folder, kit.entries)
         except Exception as exc:  # a missing thumbnail must not fail the kit; the proof says so
             result.errors.append({"file": None,
                                   "message": f"Gambar kecil untuk lembar periksa gagal: {describe_error(exc)}"})

@@ -21,6 +21,7 @@ from ..kit.plan import KIT_PARTS, software
 from ..model.formatting import format_date_id
 from ..model.pack import Pack
 from ..output.thumbnails import thumbnail
+from ..output.writers import encode_image
 from ..resources import DATA_DIR
 from . import workers
 from .options import (
@@ -51,8 +52,13 @@ VARIANT_LABELS = {"square": "persegi", "horizontal": "mendatar", "stacked": "ber
                   "a4-landscape": "", "mark": ""}
 
 
+KIND_TITLES = {"card": "Kartu tautan", "sticker": "Stiker"}  # the others read as they are named
+
+
 def _group_title(item: dict) -> str:
-    return f"Poster {item['design']}" if item["kind"] == "poster" else item["kind"].capitalize()
+    if item["kind"] == "poster":
+        return f"Poster {item['design']}"
+    return KIND_TITLES.get(item["kind"], item["kind"].capitalize())
 
 
 def _part_label(item: dict) -> str:
@@ -68,7 +74,8 @@ def _item_label(kind: str, design: str, variant: str) -> str:
     variant_text = VARIANT_LABELS.get(variant, variant)
     if (kind == "twibbon" and variant == "square") or kind == "leaflet":
         variant_text = ""
-    return f"{kind.capitalize()} {design}" + (f" · {variant_text}" if variant_text else "")
+    title = KIND_TITLES.get(kind, kind.capitalize())
+    return f"{title} {design}" + (f" · {variant_text}" if variant_text else "")
 
 
 def proof_items(files: list[dict]) -> list[dict]:
@@ -122,6 +129,57 @@ def write_thumbnails(out: Path, folder: Path, items: list[dict], fresh: dict[str
                                      "." + item["format"])
         if picture is not None:
             write_atomic(thumb, picture)
+
+
+# -- the agency's name as set ------------------------------------------------------------------------
+# Where the name is printed, as fractions of the picture (the twibbon's name band, the poster's footer,
+# the whole horizontal lockup): the proof shows these crops beside the registry's spelling, readable,
+# so a coordinator approves each name as printed, not only as typed.
+NAME_CROPS = (
+    ("twibbon-bundar.png", (0.0, 0.70, 1.0, 0.94)),
+    ("poster-larangan-feed.jpg", (0.0, 0.87, 1.0, 1.0)),
+    ("logo-horizontal.png", (0.0, 0.0, 1.0, 1.0)),
+)
+NAME_STRIP_HEIGHT = 120  # px: the crops side by side at this height (printed 12 mm high, names ~6 pt)
+
+
+def name_strip_path(out: Path, entries: list[dict]) -> Path | None:
+    """Where the agency's name strip is (content-addressed by the files it is cut from), or None when
+    the kit has none of them."""
+    shas = [e["sha256"] for name, _ in NAME_CROPS for e in entries if e["path"] == name]
+    if not shas:
+        return None
+    key = hashlib.sha256(("\0".join(shas) + repr(NAME_CROPS)).encode()).hexdigest()
+    return out / STATE_DIR / "thumbs" / "names" / f"{key[:32]}.jpg"
+
+
+def write_name_strip(out: Path, folder: Path, entries: list[dict]) -> None:
+    """The crops of NAME_CROPS stacked on white, as one JPEG (made once per set of files)."""
+    from PIL import Image
+
+    path = name_strip_path(out, entries)
+    if path is None or path.is_file():
+        return
+    names = {e["path"] for e in entries}
+    crops = []
+    for name, (left, top, right, bottom) in NAME_CROPS:
+        if name not in names:
+            continue
+        with Image.open(folder / name) as picture:
+            picture.load()
+            w, h = picture.size
+            crop = picture.crop((round(left * w), round(top * h), round(right * w), round(bottom * h))).convert("RGBA")
+            flat = Image.new("RGB", crop.size, (255, 255, 255))
+            flat.paste(crop, mask=crop.getchannel("A"))
+            width = round(flat.width * NAME_STRIP_HEIGHT / flat.height)
+            crops.append(flat.resize((width, NAME_STRIP_HEIGHT), Image.LANCZOS))
+    gap = 12
+    strip = Image.new("RGB", (sum(c.width for c in crops) + gap * (len(crops) - 1), NAME_STRIP_HEIGHT), "white")
+    x = 0
+    for crop in crops:
+        strip.paste(crop, (x, 0))
+        x += crop.width + gap
+    write_atomic(path, encode_image(strip, ".jpg", quality=THUMB_QUALITY, optimize=True, photo=True))
 
 
 # -- the sheet ---------------------------------------------------------------------------------------
@@ -182,7 +240,9 @@ def _proof_agency(out: Path, index: int, r: AgencyResult, heading: str | None, s
     listed = [{"number": n["number"], "text": n["text"],
                "where": "; ".join(f"{title} ({', '.join(parts)})" if parts else title
                                   for title, parts in n["where"].items())} for n in notes.values()]
+    strip = name_strip_path(out, agency_files(out, r))
     return {"index": index, "name": r.agency["name"], "code": r.agency["code"], "folder": r.folder,
+            "name_strip": strip.relative_to(out).as_posix() if strip is not None and strip.is_file() else None,
             "files": r.files, "overrides": r.overrides, "heading": heading, "errors": group_errors(r.errors),
             "flagged": r.findings,
             "notes": listed, "label": _shorten(f"{index}. {r.agency['short_name']}", 48),
@@ -246,6 +306,7 @@ def write_proof_piece(pack: Pack, out: Path, piece: dict) -> tuple[str, int]:
     for item in piece["cover"]["shared"] if piece["cover"] else []:
         item["uri"] = uri(item["thumb"])
     for agency in piece["agencies"]:
+        agency["name_strip_uri"] = uri(agency.get("name_strip"))
         for group in agency["groups"]:
             for picture in group["pictures"]:
                 picture["uri"] = uri(picture["thumb"])
