@@ -13,13 +13,12 @@ The design lives in `templates/card/<name>/` and is read here rather than throug
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 
 from PIL import Image
 
 from ..errors import NetralError
 from ..model.agencies import Agency
-from ..model.designs import Design, load_design
+from ..model.designs import Design, find_design, load_design
 from ..model.pack import Pack
 from ..output.writers import encode_image, writer_for
 from .asset import Asset, Request, register, size_of
@@ -37,14 +36,9 @@ MAX_CARD_BYTES = 300 * 1024
 def load_card(pack: Pack, name: str | None = None) -> Design:
     """The card design `name` (default: tautan) from the pack's template folders, user packs first."""
     name = name or DEFAULT_CARD
-    for layer in pack.layers("templates"):
-        folder = layer / KIND / name
-        if (folder / "design.toml").is_file():
-            try:
-                meta = tomllib.loads((folder / "design.toml").read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise NetralError(f"{folder}/design.toml tidak valid: {exc}") from exc
-            return Design(KIND, name, folder, meta)
+    found = find_design(pack, KIND, name)
+    if found is not None:
+        return found
     raise NetralError(f"Desain kartu tautan '{name}' tidak ada.")
 
 

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import logging
 import math
-import tomllib
 
 from PIL import Image, ImageChops, ImageFilter
 
 from ..caching import Kept
 from ..errors import NetralError
 from ..model.agencies import Agency
-from ..model.designs import Box, Design
+from ..model.designs import Box, Design, find_design
 from ..model.pack import Pack
 from ..output.writers import encode_image, rasterize
 from ..render.document import design_html, lay_out
@@ -59,14 +58,9 @@ _kept = Kept(8)  # stickers without the agency: (pack roots, HTML) -> (image, fi
 
 def load_sticker(pack: Pack, name: str) -> Design:
     """The sticker design `name` from the pack's template folders, user packs first."""
-    for layer in pack.layers("templates"):
-        folder = layer / KIND / name
-        if (folder / "design.toml").is_file():
-            try:
-                meta = tomllib.loads((folder / "design.toml").read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise NetralError(f"{folder}/design.toml tidak valid: {exc}") from exc
-            return Design(KIND, name, folder, meta)
+    found = find_design(pack, KIND, name)
+    if found is not None:
+        return found
     names = ", ".join(d.name for d in list_stickers(pack)) or "(tidak ada)"
     raise NetralError(f"Desain stiker '{name}' tidak ada. Desain yang tersedia: {names}.")
 

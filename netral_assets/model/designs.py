@@ -160,9 +160,9 @@ class Design:
         return {**self.meta.get("settings", {}), **over}
 
 
-def load_design(pack: Pack, kind: str, name: str) -> Design:
-    if kind not in KINDS:
-        raise NetralError(f"Jenis '{kind}' tidak dikenal; pilih: {', '.join(KINDS)}.")
+def find_design(pack: Pack, kind: str, name: str) -> Design | None:
+    """The design `kind/name` from the pack's template folders, user packs first, or None. Any kind
+    (the kit's own kinds, and the link card's and stickers', which are not offered as designs)."""
     for layer in pack.layers("templates"):
         folder = layer / kind / name
         if (folder / "design.toml").is_file():
@@ -172,6 +172,15 @@ def load_design(pack: Pack, kind: str, name: str) -> Design:
                 except tomllib.TOMLDecodeError as exc:
                     raise NetralError(f"{folder}/design.toml tidak valid: {exc}") from exc
             return Design(kind, name, folder, meta)
+    return None
+
+
+def load_design(pack: Pack, kind: str, name: str) -> Design:
+    if kind not in KINDS:
+        raise NetralError(f"Jenis '{kind}' tidak dikenal; pilih: {', '.join(KINDS)}.")
+    found = find_design(pack, kind, name)
+    if found is not None:
+        return found
     available = ", ".join(d.name for d in list_designs(pack, kind)) or "(tidak ada)"
     raise NetralError(f"Desain {kind} '{name}' tidak ada. Desain yang tersedia: {available}.")
 
