@@ -100,3 +100,22 @@ def test_spellings_follow_the_official_data_and_both_forms_are_found(registry):
         assert registry.find(code).name == official
         for term in typed:
             assert registry.search(term, 3)[0].code == code, term
+
+
+def test_unreadable_or_empty_csvs_are_one_clear_line(tmp_path, registry):
+    from netral_assets.batch.options import select_agencies
+    from netral_assets.model.agencies import read_agency_csv
+
+    big = tmp_path / "big.csv"
+    big.write_text('name,province\n"' + "x" * 200_000 + '",34\n', "utf-8")
+    with pytest.raises(NetralError, match="satu sel terlalu panjang .*131.072 karakter"):
+        read_agency_csv(big, registry)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name\nDinas Pariwisata Sumenep Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(NetralError, match="bukan CSV UTF-8"):
+        read_agency_csv(latin, registry)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("name,province\n", "utf-8")
+    with pytest.raises(NetralError, match="tidak berisi satu baris instansi pun") as raised:
+        select_agencies(registry, None, None, str(empty))
+    assert "None" not in str(raised.value)

@@ -85,3 +85,8 @@ def test_single_poster_and_twibbon_commands(tmp_path):
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "p.jpg").stat().st_size > 10_000
     assert (tmp_path / "logo" / "logo-stacked.svg").is_file()
+
+
+def test_kit_says_how_to_fill_an_empty_leaflet_contact_block(tmp_path):
+    result = netral("kit", "-a", "34.04", "--only", "leaflet", "--out", str(tmp_path))
+    assert "kontak instansi di leaflet kosong" in result.stderr and "--contact" in result.stderr

@@ -121,6 +121,9 @@ def select_agencies(registry: Registry, level: str | None = None, province: str 
         errors = [{"agency": None, "name": None, "file": None, "message": m} for m in messages]
     chosen = registry.select(level, province_slug, units)
     if not chosen and not errors:
+        if level is None:  # only a CSV, and it has no rows
+            raise NetralError(f"Berkas {Path(agencies_csv).name} tidak berisi satu baris instansi pun. Isi kolom "
+                              "name (satu instansi per baris), atau pilih --level.")
         where = f" di provinsi {province}" if province else ""
         raise NetralError(f"Tidak ada instansi tingkat {level}{where}. Periksa --level dan --province.")
     return chosen, errors

@@ -47,6 +47,10 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, ident
     for entry in result.flagged:
         click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)
     warnings = sorted({w for entry in result.entries for w in entry.get("warnings", [])})
+    if any(e["kind"] == "leaflet" for e in result.entries) and not agency.contact:
+        warnings.append("kontak instansi di leaflet kosong (hanya nama instansi): isi kolom address, phone, email "
+                        "dan website di --agencies FILE.csv, atau buat leaflet dengan netral leaflet --contact "
+                        "KUNCI=NILAI")
     for warning in warnings:
         click.echo(f"PERINGATAN {warning}", err=True)
     for line in summarise_errors(result.errors):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import NetralError
 from ..resources import DATA_DIR
+from .formatting import format_number
 
 LEVELS = ("provinsi", "kabkota", "pusat", "custom")
 CONTACT_FIELDS = ("address", "phone", "email", "website")
@@ -240,8 +241,13 @@ def read_agency_csv(path: str | Path, registry: Registry, errors: list[str] | No
         raise NetralError(f"Berkas CSV instansi {path} tidak ada.")
     try:
         rows = _read_csv(path)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise NetralError(f"{path} bukan CSV UTF-8 yang valid ({exc}). Simpan ulang sebagai CSV UTF-8.") from exc
+    except UnicodeDecodeError as exc:
+        raise NetralError(f"{path} bukan CSV UTF-8 yang valid (bita ke-{exc.start}). Simpan ulang sebagai CSV UTF-8.") from exc
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise NetralError(f"{path}: satu sel terlalu panjang (lebih dari {format_number(csv.field_size_limit())} karakter); "
+                              "periksa tanda kutip yang tidak ditutup, atau persingkat isinya.") from exc
+        raise NetralError(f"{path} bukan CSV yang valid ({exc}). Simpan ulang sebagai CSV UTF-8.") from exc
     if rows and "name" not in rows[0]:
         raise NetralError(f"{path} harus punya kolom 'name' (kolom lain opsional: short_name, slug, province).")
     agencies = []
