@@ -113,3 +113,17 @@ def sha256_of(path: Path) -> str | None:
             return hashlib.file_digest(f, "sha256").hexdigest()
     except OSError:
         return None
+
+
+def sniff(data: bytes) -> str | None:
+    """What a finished file is, by its first bytes, not its name: ".png", ".jpg", ".webp" or ".pdf"
+    (a PDF header may follow a little junk, as the PDF spec allows), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp"
+    if b"%PDF-" in data[:1024]:
+        return ".pdf"
+    return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..files import sniff
 from ..model.units import BLEED_MM, PAPER_MM, PT_PER_MM
 from . import Finding, source_line, stale_figures
 from .qr import PRINT_QR_DPI, decode_qr
@@ -45,16 +46,11 @@ class FileReport:
         return not self.findings
 
 
+KINDS = {".pdf": "pdf", ".png": "png", ".jpg": "jpeg", ".webp": "webp"}
+
+
 def _sniff(data: bytes) -> str:
-    if data.startswith(b"%PDF-"):
-        return "pdf"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return "?"
+    return KINDS.get(sniff(data), "?")
 
 
 def _manifest_entry(path):

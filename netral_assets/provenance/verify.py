@@ -31,6 +31,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ..files import sniff
 from .identity import ROOT, TEST_MARK, load_certificates
 from .sign import CAMPAIGN_LABEL, IMAGE_TYPES, SIDECAR, import_pyhanko
 
@@ -137,24 +138,12 @@ def verify_bytes(data: bytes, name: str = "berkas", trust: list[x509.Certificate
     with _quiet():
         if signature is not None:
             return _verify_cms(data, signature, name, trust)
-        kind = _sniff(data)
+        kind = sniff(data)
         if kind == ".pdf":
             return _verify_pdf(data, name, trust)
         if kind in IMAGE_TYPES:
             return _verify_c2pa(data, IMAGE_TYPES[kind], name, trust)
     return Report(name, "none")
-
-
-def _sniff(data: bytes) -> str | None:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return ".webp"
-    if b"%PDF-" in data[:1024]:
-        return ".pdf"
-    return None
 
 
 # -- pictures: C2PA ----------------------------------------------------------------------------------
