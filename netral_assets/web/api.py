@@ -167,6 +167,19 @@ def _busy(what: str = "menggambar bingkai") -> HTTPException:
     return HTTPException(503, f"Server sedang sibuk {what}. Coba lagi beberapa detik lagi.", headers={"Retry-After": "5"})
 
 
+async def _framed(pending, name: str, unit: str):
+    """Await a frame from the renderer: a full queue is 503, a person's name or unit the design cannot
+    hold is 422 (theirs to fix); any other library error goes on to the app's handler."""
+    try:
+        return await pending
+    except Busy:
+        raise _busy() from None
+    except NetralError as exc:
+        if name:
+            raise _too_long(exc, name, unit) from None
+        raise
+
+
 def _too_long(exc: NetralError, name: str, unit: str) -> HTTPException:
     """A name (or unit) the design's slot cannot hold even at its smallest size: the person's to fix."""
     text = str(exc)
@@ -188,14 +201,7 @@ async def _frame_png(request: Request, design: str, agency: str, fmt: str, name:
     name, unit = _person(chosen, fmt, name, unit)
     if name:
         throttle(request, "personal")
-    try:
-        image = await state.frames.png(chosen, found, fmt, name, unit)
-    except Busy:
-        raise _busy() from None
-    except NetralError as exc:
-        if name:
-            raise _too_long(exc, name, unit) from None
-        raise
+    image = await _framed(state.frames.png(chosen, found, fmt, name, unit), name, unit)
     return cached_image_response(request, image, PERSONAL_CACHE_CONTROL if name else FRAME_CACHE_CONTROL)
 
 
@@ -365,14 +371,7 @@ async def post_frame(request: Request):
         raise HTTPException(422, str(exc)) from None
     name, unit = _person(design, fmt, form.get("name"), form.get("unit"))
     del body  # the photo is in `form` now; one copy of the upload waits, not two
-    try:
-        frame = await state.frames.frame(design, agency, fmt, name, unit)
-    except Busy:
-        raise _busy() from None
-    except NetralError as exc:
-        if name:
-            raise _too_long(exc, name, unit) from None
-        raise
+    frame = await _framed(state.frames.frame(design, agency, fmt, name, unit), name, unit)
     label = (photo.filename or "foto")[-80:]
     extra = FRAMING_OVERHEAD_BYTES + len(photo.data)
 
