@@ -1,5 +1,6 @@
-"""Kits for the web: a humas request (agency or typed name, optional logo, parts, designs, formats) ->
-the same files, `manifest.json` and `caption.txt` as `netral kit`, packed as one ZIP in memory.
+"""Kits for the web: a humas request (agency or typed name, optional logo, parts, designs, formats, and
+the agency's own leader's message or announcement) -> the same files, `manifest.json` and `caption.txt`
+as `netral kit`, plus the message posters, packed as one ZIP in memory.
 
 `KitJobs` runs a build in the background and keeps its progress and finished ZIP in the store, so the
 page can show a progress bar and download the ZIP from any replica; the synchronous API builds the
@@ -8,7 +9,10 @@ same ZIP in one request.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
+import json
 import logging
 import os
 import secrets
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..assets.asset import Asset
+from ..assets.message import Content
 from ..defaults import (
     KIT_JOB_GRACE_SECONDS,
     KIT_JOB_TTL_SECONDS,
@@ -29,9 +34,9 @@ from ..defaults import (
 from ..errors import NetralError
 from ..kit import plan as kit
 from ..kit.build import build
-from ..kit.manifest import caption_text, manifest, manifest_bytes, zip_kit
+from ..kit.manifest import CAPTION_FILE, captions_file, manifest, manifest_bytes, manifest_entry, zip_kit
 from ..model.agencies import Agency
-from ..model.designs import FORMATS, list_designs
+from ..model.designs import FORMATS, list_designs, load_design
 from ..model.pack import Pack
 from ..output.thumbnails import RASTER_EXTENSIONS
 from ..output.thumbnails import thumbnail as make_thumbnail
@@ -77,6 +82,9 @@ class KitRequest:
     # The app's address (links.py): designs that print the agency page's address need it, and a
     # registry agency (a typed name has no page).
     public_url: str = ""
+    # The agency's own words (assets.message.Content), one per design at most: the leader's message
+    # (pesan) and the announcement (pengumuman), made in the chosen poster formats.
+    messages: tuple[Content, ...] = field(default=(), repr=False)
 
     def options(self) -> kit.KitOptions:
         extra = {"logo": self.logo} if self.logo else {}
@@ -94,9 +102,44 @@ class KitRequest:
             needs = {(d.kind, d.name) for kind in DESIGN_KINDS for d in list_designs(pack, kind)
                      if d.meta.get("requires") == "public_url"}
             jobs = [j for j in jobs if (j.kind, j.design) not in needs]
-        if self.designs is None:
-            return jobs
-        return [j for j in jobs if j.kind not in DESIGN_KINDS or (j.kind, j.design) in self.designs]
+        if self.designs is not None:
+            jobs = [j for j in jobs if j.kind not in DESIGN_KINDS or (j.kind, j.design) in self.designs]
+        return jobs + [job for job, _ in self.message_jobs(pack)]
+
+    def message_jobs(self, pack: Pack) -> list[tuple[kit.Job, Content]]:
+        """The message posters: each message in every chosen poster format its design has, and, with
+        the print part, the print PDF beside each paper one. Fingerprinted by the words and pictures."""
+        options = self.options()
+        made = []
+        for content in self.messages:
+            design = load_design(pack, "poster", content.design)
+            words = _content_fingerprint(content)
+            for fmt, ext in self.poster_formats:
+                if fmt not in design.formats:
+                    continue
+                paper = ext == ".pdf" and design.format(fmt).is_print
+                name = f"poster-{design.name}-{fmt}"
+                variants = [(f"{name}{ext}", False, {"print": False} if paper else {})]
+                if paper and "cetak" in self.parts:
+                    variants.append((f"{name}{kit.PRINT_SUFFIX}.pdf", True, {"print": True, "screen": f"{name}{ext}"}))
+                for file, marks, entry in variants:
+                    spec = {"name": file, "design": design.name, "format": fmt, "agency": self.agency.as_dict(),
+                            "words": words, "logo": (self.logo or {}).get("uri", ""), "print": marks}
+                    fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+                    made.append((kit.Job(file, "poster", design.name, fmt, fingerprint, pack, self.agency, options,
+                                         print_marks=marks, entry=entry), content))
+        return made
+
+
+def _content_fingerprint(content: Content) -> str:
+    """What a message's posters depend on of its words and pictures (pictures by their bytes' hash)."""
+    fields = {}
+    for item in dataclasses.fields(content):
+        value = getattr(content, item.name)
+        if value is not None and hasattr(value, "data"):
+            value = [hashlib.sha256(value.data).hexdigest(), list(value.focus)]
+        fields[item.name] = value
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()
 
 
 def format_choices(pack: Pack, kind: str) -> list[tuple[str, str]]:
@@ -178,21 +221,67 @@ def build_assets(request: KitRequest, pack: Pack, renderer: Renderer, progress=N
     jobs = request.plan(pack)
     if not jobs:
         raise KitRefused("Pilihan ini tidak menghasilkan berkas apa pun. Pilih bagian, desain atau format lain.")
+    words = {job.name: content for job, content in request.message_jobs(pack)}
     assets: list[Asset] = []
     for index, job in enumerate(jobs):
         if progress:
             progress(index, len(jobs), job)
-        assets.append(renderer.submit(build, job, priority=KIT).result())
+        if job.name in words:
+            assets.append(renderer.submit(build_message, job, words[job.name], priority=KIT).result())
+        else:
+            assets.append(renderer.submit(build, job, priority=KIT).result())
     return jobs, assets
 
 
-def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset]) -> bytes:
-    """The kit folder as `netral kit` writes it (files, caption.txt, manifest.json), in a ZIP under
-    `<agency-slug>/` (`kit.manifest.zip_kit`: the same files, the same bytes)."""
+def build_message(job: kit.Job, content: Content) -> Asset:
+    """One message poster of a kit: the kit's poster context (the public address, the agency's logo)
+    and the agency's words."""
+    from ..assets.poster import build_poster
+
+    extra = kit.poster_context(job.pack, job.options)
+    asset = build_poster(job.pack, job.agency, job.design, job.format, job.ext if not job.print_marks else ".pdf",
+                         print_marks=job.print_marks, extra=extra or None, content=content)
+    return dataclasses.replace(asset, name=job.name, image=None)
+
+
+def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset], messages: tuple[Content, ...] = ()) -> bytes:
+    """The kit folder as `netral kit` writes it (files, caption.txt with a caption per post,
+    manifest.json), in a ZIP under `<agency-slug>/` (`kit.manifest.zip_kit`: the same files, the same
+    bytes); the message posters' captions carry their own words."""
     files = [(asset.name, asset.data) for asset in assets]
-    files.append(("caption.txt", caption_text(pack, agency).encode()))
-    files.append(("manifest.json", manifest_bytes(manifest(pack, agency, assets, jobs))))
+    entries = [manifest_entry(a, j) for a, j in zip(assets, jobs, strict=True)]
+    by_design = {c.design: c for c in messages}
+    caption = captions_file(pack, agency, [e for e in entries if e["design"] not in by_design or e["kind"] != "poster"])
+    for content in messages:
+        names = [e["path"] for e in entries if e["kind"] == "poster" and e["design"] == content.design
+                 and not e["path"].endswith(".pdf")]
+        if names:
+            caption += f"\n=== Untuk {', '.join(names)} ===\n\n{message_caption(pack, agency, content)}"
+    files.append(("caption.txt", caption.encode()))
+    files.append(("manifest.json", manifest_bytes(manifest(pack, agency, assets, jobs, entries=entries))))
     return zip_kit(agency.slug, files)
+
+
+def message_caption(pack: Pack, agency: Agency, content: Content) -> str:
+    """A post's caption for a message poster: its words as text (a screen reader and a search find
+    them), then the call to report, the channels and the tags of `content/caption.toml [posts]`."""
+    import tomllib
+
+    with pack.find("brand", CAPTION_FILE).open("rb") as f:
+        data = tomllib.load(f)
+    posts = data.get("posts", {})
+    channel = data.get("channel", "• {name}: {url}")
+    channels = "\n".join(channel.replace("{name}", c.name).replace("{url}", c.url).replace("{id}", c.id or "")
+                         .replace("{note}", c.note or "") for c in pack.channels)
+    if content.design == "pesan":
+        lines = [f"Pesan pimpinan — {agency.short_name}", "", f"“{content.quote}”", f"— {content.name}, {content.title}"]
+    else:
+        lines = [f"Pengumuman — {agency.short_name}", "", content.headline]
+        lines += [f"• {p}" for p in content.points] or ([content.body] if content.body else [])
+        if content.link:
+            lines.append(f"{content.link_label or 'Tautan'}: {content.link}")
+    tail = [posts.get("action", "Melihat pelanggaran? Laporkan:"), channels, "", " ".join(pack.hashtags)]
+    return "\n".join(lines) + "\n\n" + "\n".join(tail) + "\n"
 
 
 def zip_name(agency: Agency) -> str:
@@ -378,7 +467,7 @@ class KitJobs:
                     plan, assets = build_assets(job.request, self.pack, self.renderer, progress)
                     job.done, job.step, job.file = job.total - 1, "zip", ""
                     self.store.kit_progress(job.id, self._clock(), done=job.done, step="zip", file="")
-                    data = pack_zip(self.pack, job.request.agency, plan, assets)
+                    data = pack_zip(self.pack, job.request.agency, plan, assets, job.request.messages)
                     job.files = [file_entry(a) for a in assets]
                     job.zip_bytes = len(data)
                     now = self._clock()
