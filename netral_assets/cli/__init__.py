@@ -16,6 +16,7 @@ from .info import agencies, designs, stats
 from .kit import kit
 from .provenance import identity, verify
 from .serve import serve
+from .site import site
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +28,7 @@ def cli():
     """
 
 
-for command in (kit, twibbon, logo, poster, sticker, leaflet, frame, batch, check, designs, stats, agencies, serve,
+for command in (kit, twibbon, logo, poster, sticker, leaflet, frame, batch, check, designs, stats, agencies, serve, site,
                 identity, verify):
     cli.add_command(command)
 

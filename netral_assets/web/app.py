@@ -17,7 +17,7 @@ from .._version import __version__
 from ..model.agencies import Registry, load_registry
 from ..model.pack import Pack, load_pack
 from ..photo.decode import LIMITS, Limits
-from . import api, dashboard, pages, participation
+from . import api, dashboard, messages, offline, pages, participation, verify
 from .links import configured_public_url
 from .metrics import MetricsMiddleware
 from .security import SECURITY_HEADERS, BodyLimit, SecurityHeaders
@@ -81,6 +81,9 @@ def create_app(pack: Pack | None = None, registry: Registry | None = None, *, li
     app.include_router(api.router)
     app.include_router(participation.router)
     app.include_router(dashboard.router)
+    app.include_router(messages.router)
+    app.include_router(verify.router)
+    app.include_router(offline.router)
     app.include_router(pages.router)
 
     @app.exception_handler(StarletteHTTPException)
