@@ -19,7 +19,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from ..kit import plan as kit
 from ..model.designs import list_designs
@@ -116,8 +116,10 @@ def make_environment(static: dict[str, StaticFile]) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
 
-    def static_url(name: str) -> str:
-        return f"/static/{name}?v={static[name].version}"
+    @pass_context
+    def static_url(context, name: str) -> str:
+        # `root` is "/" on the server and a relative path ("../../") in the static site (site.py).
+        return f"{context.get('root') or '/'}static/{name}?v={static[name].version}"
 
     env.globals["static"] = static_url
     env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -128,44 +130,61 @@ def _state(request: Request):
     return request.app.state.netral
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
-    state = _state(request)
-    pack: Pack = state.pack
-    html = request.app.state.pages.get_template(template).render(
+def render_page(env: Environment, pack: Pack, template: str, path: str, **context) -> str:
+    """A page's HTML: the server's pages and the static site's (site.py) both come from here.
+    `root` is where the site's files start ("/" on the server, "../../" in the static site's agency
+    pages); `mode` is "server" or "static" (the page's script reads it)."""
+    return env.get_template(template).render(
         campaign=pack.name, slogan=pack.slogan, tagline=pack.config["campaign"].get("tagline", ""),
-        hashtags=pack.hashtags, issuer=pack.issuer, path=request.url.path, **{"og": None, **context},
+        hashtags=pack.hashtags, issuer=pack.issuer, path=path,
+        **{"og": None, "root": "/", "mode": "server", "manifest": None, **context},
     )
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    html = render_page(request.app.state.pages, _state(request).pack, template, request.url.path, **context)
     return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-cache"})
 
 
-def _twibbon_choices(pack: Pack) -> list[dict]:
+def _twibbon_choices(pack: Pack, personal: bool = True) -> list[dict]:
+    """The twibbon designs the framing page offers; `personal=False` (the static site, which has no
+    server to draw a name) offers the name designs without their name fields."""
     choices = []
     for design in list_designs(pack, "twibbon"):
         windows = {f: design.window(f).as_dict() for f in design.formats if design.window(f)}
         sizes = {f: [round(design.format(f).width), round(design.format(f).height)] for f in windows}
         if windows:
             choices.append({"name": design.name, "title": design.title,
-                            "personal": "name" in design.boxes("square"),
-                            "unit": "unit" in design.boxes("square"),
+                            "personal": personal and "name" in design.boxes("square"),
+                            "unit": personal and "unit" in design.boxes("square"),
                             "description": design.meta.get("description", ""),
                             "shape": windows.get("square", next(iter(windows.values())))["shape"],
                             "windows": windows, "sizes": sizes})
     return choices
 
 
-def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLResponse:
-    state = _state(request)
-    base = state.base_url(request)
-    url = page_url(base, agency)
-    caption = page_caption(state.pack, agency, url) if agency else ""
-    og = open_graph(state.pack, agency, base)
+def frame_context(pack: Pack, agency, base: str, url: str | None = None, made: int | None = 0,
+                  og: dict | None = None) -> dict:
+    """What frame.html needs for `agency` (None: the home page), given the address `base` the world
+    reaches the site at; `url` overrides the page's address, `made` is the participation count (None:
+    not known, the static site), `og` overrides the link preview tags."""
+    url = url or page_url(base, agency)
+    caption = page_caption(pack, agency, url) if agency else ""
+    og = og or open_graph(pack, agency, base)
     # Before an agency is chosen the links exist without an address; the page fills them in.
     share = share_links(url, og["title"]) if agency else [{**s, "href": "#"} for s in share_links("", "")]
+    return {"agency": agency, "caption": caption, "og": og, "share_targets": share, "made": made or 0,
+            "made_text": format_number(made or 0), "page_url": url,
+            "designs": _twibbon_choices(pack, personal=made is not None),
+            "title": f"Bingkai foto {agency.short_name}" if agency else "Bingkai foto"}
+
+
+def frame_page(request: Request, agency=None, status_code: int = 200) -> HTMLResponse:
+    state = _state(request)
     made = state.store.agency_frames(agency.slug) if agency else 0
-    return _page(request, "frame.html", status_code, agency=agency, caption=caption, og=og, share_targets=share,
-                 made=made, made_text=format_number(made),
-                 page_url=url, designs=_twibbon_choices(state.pack),
-                 title=f"Bingkai foto {agency.short_name}" if agency else "Bingkai foto")
+    manifest = f"/manifest.webmanifest?agency={agency.slug}" if agency else "/manifest.webmanifest"
+    return _page(request, "frame.html", status_code, manifest=manifest,
+                 **frame_context(state.pack, agency, state.base_url(request), made=made))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -194,12 +213,16 @@ def short_link(request: Request, code: str):
 
 @router.get("/humas", response_class=HTMLResponse)
 def humas_page(request: Request):
+    from ..assets.message import MIN_SIDE, needs_content
+    from ..model.designs import load_design
+
     pack = _state(request).pack
     kinds = []
     for kind in DESIGN_KINDS:
         designs = []
         for d in list_designs(pack, kind):
-            if (d.path / "template.html.j2").is_file() and d.formats:
+            # the leader's message and the announcement have forms of their own (step 4)
+            if (d.path / "template.html.j2").is_file() and d.formats and not needs_content(d):
                 fmt = d.format(preview_format(d))
                 designs.append({"name": d.name, "title": d.title, "height": round(180 * fmt.height / fmt.width)})
         if kind in kit.KIT_PARTS and designs:
@@ -212,7 +235,41 @@ def humas_page(request: Request):
         for kind in ("twibbon", "poster") if kind in kit.KIT_PARTS
     ]
     parts = [{"value": p, "title": PART_TITLES.get(p, p)} for p in kit.KIT_PARTS]
-    return _page(request, "humas.html", title="Kit untuk humas", parts=parts, kinds=kinds, formats=formats)
+    # The message forms: each field with its limit from the design's design.toml [limits].
+    messages = []
+    for name, blurb in (("pesan", "Potret, nama, jabatan dan kutipan ajakan pimpinan."),
+                        ("pengumuman", "Judul, poin atau paragraf, gambar dan tautan (kode QR).")):
+        if name not in {d.name for d in list_designs(pack, "poster")}:
+            continue
+        d = load_design(pack, "poster", name)
+        limit = d.meta.get("limits", {})
+        if name == "pesan":
+            fields = [
+                {"key": "name", "id": "name", "label": "Nama pimpinan", "limit": limit.get("name", 50),
+                 "placeholder": "Contoh: Dr. Nama Lengkap, M.Si."},
+                {"key": "title", "id": "title", "label": "Jabatan", "limit": limit.get("title", 64),
+                 "placeholder": "Contoh: Bupati Sleman"},
+                {"key": "quote", "id": "quote", "label": "Kutipan", "limit": limit.get("quote", 200), "area": True,
+                 "rows": 4, "hint": "Ajakan pimpinan dengan kata-katanya sendiri; tanda kutip dipasang otomatis."},
+            ]
+        else:
+            fields = [{"key": "headline", "id": "headline", "label": "Judul", "limit": limit.get("headline", 60),
+                       "placeholder": "Contoh: Apel siaga netralitas ASN"}]
+            fields += [{"key": "points", "id": f"point-{i}", "label": f"Poin {i}", "limit": limit.get("point", 56),
+                        "optional": i > 1, "group": "points"} for i in range(1, limit.get("points", 5) + 1)]
+            fields += [
+                {"key": "body", "id": "body", "label": "Paragraf", "limit": limit.get("body", 300), "area": True,
+                 "rows": 5, "group": "body"},
+                {"key": "link", "id": "link", "label": "Tautan", "limit": limit.get("link", 56), "optional": True,
+                 "inputmode": "url", "placeholder": "https://…",
+                 "hint": "Alamat https:// saja; dicetak sebagai kode QR dan sebagai teks."},
+                {"key": "link_label", "id": "link-label", "label": "Keterangan tautan",
+                 "limit": limit.get("link_label", 40), "optional": True, "placeholder": "Contoh: Formulir pendaftaran"},
+            ]
+        messages.append({"design": name, "title": d.title, "blurb": blurb, "fields": fields,
+                         "points": limit.get("points", 5), "min_side": MIN_SIDE})
+    return _page(request, "humas.html", title="Kit untuk humas", parts=parts, kinds=kinds, formats=formats,
+                 messages=messages)
 
 
 @router.get("/docs", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 // Shared by the pages: small DOM helpers, JSON fetch with Indonesian errors, the agency search
-// (an ARIA 1.2 combobox over GET /api/v1/agencies) and copying text.
+// (an ARIA 1.2 combobox over GET /api/v1/agencies, or any other source) and copying text.
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
@@ -68,8 +68,14 @@ export async function copyText(text, textarea) {
   }
 }
 
-// The agency combobox. `onChoose(agency)` gets the agency as returned by the API.
-export function agencySearch(root, onChoose) {
+async function searchApi(query, limit) {
+  const body = await fetchJSON(`/api/v1/agencies?q=${encodeURIComponent(query)}&limit=${limit}`);
+  return body.results;
+}
+
+// The agency combobox. `onChoose(agency)` gets the agency as returned by the API; `find(query, limit)`
+// answers the search (default: the server's API; the static site searches its own list).
+export function agencySearch(root, onChoose, find = searchApi) {
   const input = $("input[role=combobox]", root);
   const list = $("[role=listbox]", root);
   const status = $(".hint", root);
@@ -142,9 +148,9 @@ export function agencySearch(root, onChoose) {
       return;
     }
     try {
-      const body = await fetchJSON(`/api/v1/agencies?q=${encodeURIComponent(q)}&limit=8`);
+      const found = await find(q, 8);
       if (id !== requestId) return;
-      results = body.results;
+      results = found;
       render();
       say(status, results.length ? `${results.length} instansi cocok. Pilih dengan panah dan Enter.` :
         "Tidak ada instansi yang cocok. Periksa ejaannya atau coba kata lain.");

@@ -17,6 +17,13 @@ const MAX_PIXELS = 16_000_000;
 const MAX_FILE_BYTES = 40 * 1024 * 1024; // as the server's and the CLI's limit
 const IN_APP = /FBAN|FBAV|FB_IAB|Instagram|Line\/|Twitter|TikTok|musical_ly|Snapchat|MicroMessenger|; wv\)|WhatsApp/i;
 
+// Where the site's files start ("/" on the server; a relative path in the static site of `netral site`)
+// and which of the two this is: the static site has no server (no counts, no names drawn in frames).
+const ROOT = document.documentElement.dataset.root || "/";
+const STATIC_SITE = document.documentElement.dataset.mode === "static";
+// The static site built without a public address knows its own address only here.
+const PAGE_URL_MARK = "__PAGE_URL__";
+
 const studio = $("#studio");
 const canvas = $("#canvas");
 const ctx = canvas.getContext("2d");
@@ -114,17 +121,17 @@ async function loadFrame() {
   const id = ++frameRequest;
   state.frame = null;
   updateReadiness();
-  const params = new URLSearchParams();
-  if (state.format !== "square") params.set("format", state.format);
   const design = designs.find((d) => d.name === state.design);
   const name = $("#person-name").value.trim();
-  const url = `/frames/${encodeURIComponent(state.design)}/${encodeURIComponent(state.agency.slug)}.png`;
-  const query = params.toString() ? `?${params}` : "";
+  const url = frameUrl(state.design, state.agency.slug, state.format);
   const image = new Image();
   let objectUrl = null;
-  let problem = "Bingkai gagal dimuat. Periksa koneksi, lalu pilih ulang desainnya.";
+  let problem = navigator.onLine
+    ? "Bingkai gagal dimuat. Periksa koneksi, lalu pilih ulang desainnya."
+    : "Perangkat sedang tanpa sinyal dan bingkai ini belum tersimpan. Pakai bingkai yang pernah dibuka, atau coba lagi saat tersambung.";
+  const personal = Boolean(design.personal && name);
   try {
-    if (design.personal && name) {
+    if (personal) {
       // A person's name and unit travel in the body of a POST, never in a URL (URLs land in logs and
       // caches); the answer is private and not stored.
       const form = new URLSearchParams({ name });
@@ -132,7 +139,7 @@ async function loadFrame() {
       if (design.unit && unit) form.set("unit", unit);
       let response;
       try {
-        response = await fetch(`${url}${query}`, { method: "POST", body: form, credentials: "same-origin" });
+        response = await fetch(url, { method: "POST", body: form, credentials: "same-origin" });
       } catch {
         throw new Error(problem);
       }
@@ -149,7 +156,7 @@ async function loadFrame() {
       objectUrl = URL.createObjectURL(await response.blob());
       image.src = objectUrl;
     } else {
-      image.src = `${url}${query}`;
+      image.src = url;
     }
     await image.decode();
   } catch {
@@ -167,6 +174,17 @@ async function loadFrame() {
   state.frame = image;
   updateReadiness();
   draw();
+  // A frame without a name is the same for everyone: kept for use without signal (never a named one).
+  keepForOffline(personal ? [] : [url]);
+}
+
+// The frame's address: /frames/<design>/<agency>.png?format=… on the server, a plain file
+// frames/<design>/<format>/<agency>.png in the static site (a static host ignores queries).
+function frameUrl(design, slug, format) {
+  const d = encodeURIComponent(design);
+  const a = encodeURIComponent(slug);
+  if (STATIC_SITE) return `${ROOT}frames/${d}/${encodeURIComponent(format)}/${a}.png`;
+  return `${ROOT}frames/${d}/${a}.png${format === "square" ? "" : `?format=${encodeURIComponent(format)}`}`;
 }
 
 // -- placement -----------------------------------------------------------------------------------
@@ -430,19 +448,24 @@ for (const target of [drop, $("#canvas-box")]) {
 // -- agency, design, format ----------------------------------------------------------------------
 
 async function chooseAgency(agency) {
+  if (STATIC_SITE) {
+    // Each agency has its own page in the static site, with its caption and links.
+    location.assign(`${ROOT}t/${encodeURIComponent(agency.slug)}/`);
+    return;
+  }
   state.agency = agency;
   studio.dataset.pageUrl = "";
   $("#agency-name").textContent = agency.name;
   $("#agency-chosen").hidden = false;
   $("#agency-picker").hidden = true;
   if ($("#participation").dataset.agency !== agency.slug) loadCount(agency);
-  history.replaceState(null, "", `/t/${agency.slug}`);
+  history.replaceState(null, "", `${ROOT}t/${agency.slug}`);
   document.title = `Bingkai foto ${agency.short_name} — ASN PILIH NETRAL`;
   $("#copy-caption").disabled = true;
   $("#copy-link").disabled = false;
   loadFrame();
   try {
-    const body = await fetchJSON(`/api/v1/agencies/${encodeURIComponent(agency.slug)}`);
+    const body = await fetchJSON(`${ROOT}api/v1/agencies/${encodeURIComponent(agency.slug)}`);
     if (state.agency?.slug === agency.slug) {
       ui.caption.value = body.caption;
       $("#copy-caption").disabled = false;
@@ -459,7 +482,25 @@ async function chooseAgency(agency) {
   }
 }
 
-const search = agencySearch($("[data-combo]"), chooseAgency);
+// The static site searches its own list of agencies (agencies.json), loaded once, in the browser.
+let staticAgencies = null;
+async function searchStatic(query, limit) {
+  staticAgencies = staticAgencies || fetchJSON(`${ROOT}agencies.json`).then((body) => body.agencies);
+  let all;
+  try {
+    all = await staticAgencies;
+  } catch (error) {
+    staticAgencies = null;
+    throw error;
+  }
+  const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const words = fold(query).split(/\s+/).filter(Boolean);
+  const hits = all.filter((a) => words.every((w) => fold(`${a.name} ${a.short_name} ${a.code || ""}`).includes(w)));
+  hits.sort((a, b) => a.name.length - b.name.length || a.name.localeCompare(b.name, "id"));
+  return hits.slice(0, limit);
+}
+
+const search = agencySearch($("[data-combo]"), chooseAgency, STATIC_SITE ? searchStatic : undefined);
 $("#agency-change").addEventListener("click", () => {
   $("#agency-picker").hidden = false;
   $("#agency-chosen").hidden = true;
@@ -502,9 +543,10 @@ async function pictureBlob(type) {
 // One framed picture made: counted on the server per agency, design, format, action and day, nothing
 // else (no photo, no name). Failures are silent: counting never gets in the person's way.
 function count(action) {
-  if (!state.agency) return;
+  // The static site has no server to count on; without signal the count is skipped (never queued).
+  if (!state.agency || STATIC_SITE || !navigator.onLine) return;
   const body = JSON.stringify({ agency: state.agency.slug, design: state.design, format: state.format, action });
-  fetch("/api/v1/events", { method: "POST", headers: { "Content-Type": "application/json" }, body, keepalive: true })
+  fetch(`${ROOT}api/v1/events`, { method: "POST", headers: { "Content-Type": "application/json" }, body, keepalive: true })
     .then((response) => { if (response.ok) showCount(); })
     .catch(() => {});
 }
@@ -527,7 +569,7 @@ function renderCount(agency, made) {
 async function loadCount(agency) {
   $("#participation").hidden = true;
   try {
-    const body = await fetchJSON(`/api/v1/stats/participation?agency=${encodeURIComponent(agency.slug)}`);
+    const body = await fetchJSON(`${ROOT}api/v1/stats/participation?agency=${encodeURIComponent(agency.slug)}`);
     if (state.agency?.slug === agency.slug) renderCount(agency, body.frames);
   } catch {
     // The count is a nicety: without it the page works the same.
@@ -609,6 +651,39 @@ $("#copy-link").addEventListener("click", async () => {
   const ok = await copyText(url);
   say(ui.copyStatus, ok ? "Tautan disalin. Bagikan ke rekan satu instansi." : url);
 });
+
+// -- without signal --------------------------------------------------------------------------------
+
+// The service worker keeps the page, its files and the last frames used (sw.js). On the first visit
+// it starts after the page has loaded, so the page names what to keep: its own address and its frame.
+// Nothing else is ever sent to it; the photo stays in this page.
+const worker = "serviceWorker" in navigator && window.isSecureContext ? navigator.serviceWorker : null;
+
+function keepForOffline(urls) {
+  if (!worker || !state.agency) return;
+  worker.ready.then((registration) => {
+    registration.active?.postMessage({ type: "keep", urls: [location.href, ...urls] });
+  }).catch(() => {});
+}
+
+if (worker) {
+  worker.addEventListener("message", (event) => {
+    if (event.data?.type === "kept") document.documentElement.dataset.offline = "ready";
+  });
+  worker.register(`${ROOT}sw.js`, { scope: ROOT }).catch(() => {
+    // Without a worker the page works the same, only not without signal.
+  });
+}
+
+// The static site without a public address: the page's address is where it was opened.
+if (STATIC_SITE && (studio.dataset.pageUrl || "").includes(PAGE_URL_MARK)) {
+  const here = location.href.split(/[?#]/)[0].replace(/index\.html$/, "");
+  studio.dataset.pageUrl = here;
+  ui.caption.value = ui.caption.value.split(PAGE_URL_MARK).join(here);
+  for (const link of $$("#share-links a")) {
+    link.href = link.href.split(PAGE_URL_MARK).join(encodeURIComponent(here));
+  }
+}
 
 // -- start ---------------------------------------------------------------------------------------
 
