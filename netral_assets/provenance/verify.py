@@ -29,13 +29,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 from ..files import sniff
 from .identity import ROOT, TEST_MARK, load_certificates
 from .sign import CAMPAIGN_LABEL, IMAGE_TYPES, SIDECAR, import_pyhanko
 
 MANIFEST = "manifest.json"
+TRUST_DIR = "trust"  # brand/trust/: the campaign's trusted roots (PEM), bundled and per pack
+TRUST_SUFFIXES = (".pem", ".crt", ".cer")
+# Why a certificate shows as untrusted: said by `netral verify` and by /cek.
+UNTRUSTED_WHY = ("Sertifikat instansi (dari BSrE, atau identitas uji) belum tercantum di daftar validator C2PA publik "
+                 "seperti contentcredentials.org, sehingga di sana pun tampil tidak tepercaya; yang menentukan adalah "
+                 "root-nya ada di daftar tepercaya kampanye (brand/trust/ atau --trust).")
 STATUSES = ("valid", "changed", "expired", "untrusted", "none", "unreadable")
 LABELS = {"valid": "ASLI", "changed": "DIUBAH", "expired": "KEDALUWARSA", "untrusted": "TIDAK TEPERCAYA",
           "none": "TANPA KREDENSIAL", "unreadable": "TIDAK TERBACA"}
@@ -91,8 +97,8 @@ class Report:
             return (f"{head} ditandatangani oleh {who}{when}, tetapi sertifikatnya tidak berlaku lagi{until}. "
                     "Minta berkas yang ditandatangani ulang.")
         if self.status == "untrusted":
-            return (f"{head} ditandatangani oleh {who}{when}{via}, tetapi sertifikatnya tidak ada di daftar tepercaya. "
-                    f"Periksa lagi dengan --trust berisi root resmi kampanye.{test}")
+            return (f"{head} ditandatangani oleh {who}{when}{via}, tetapi root sertifikatnya tidak ada di daftar "
+                    f"tepercaya. {UNTRUSTED_WHY} Periksa lagi dengan --trust berisi root resmi penerbit.{test}")
         if self.status == "none":
             return (f"{head} berkas tidak membawa tanda tangan digital (media sosial dan WhatsApp menghapusnya). "
                     "Cocokkan dengan berkas asli dari situs penerbit.")
@@ -101,12 +107,40 @@ class Report:
 
 # -- the trust list ----------------------------------------------------------------------------------
 
-def load_trust(paths) -> list[x509.Certificate]:
-    """Trusted roots from PEM bundles / DER files, or identity folders (their root.pem)."""
+def load_trust(paths=(), *, pack=None, bundled: bool = True) -> list[x509.Certificate]:
+    """Trusted roots from PEM bundles / DER files, or identity folders (their root.pem), plus (unless
+    `bundled` is False) the campaign's own list: every `*.pem` / `*.crt` / `*.cer` in `brand/trust/` of the
+    bundled pack and of `pack`'s own brand folder (a pack adds roots, it cannot remove the campaign's)."""
     roots: list[x509.Certificate] = []
     for path in [paths] if isinstance(paths, (str, Path)) else (paths or []):
         path = Path(path)
         roots += load_certificates(path / ROOT if path.is_dir() else path)
+    if bundled:
+        roots += campaign_roots(pack)
+    unique: dict[bytes, x509.Certificate] = {}
+    for cert in roots:
+        unique.setdefault(cert.fingerprint(hashes.SHA256()), cert)
+    return list(unique.values())
+
+
+def trust_folders(pack=None) -> list[Path]:
+    """The folders the campaign's trust list is read from: `brand/trust/` of each layer of the pack
+    (the user's pack first), or the bundled one."""
+    from ..resources import bundled_dir
+
+    layers = pack.layers("brand") if pack is not None else [bundled_dir("brand")]
+    if bundled_dir("brand") not in layers:
+        layers = [*layers, bundled_dir("brand")]
+    return [layer / TRUST_DIR for layer in layers if (layer / TRUST_DIR).is_dir()]
+
+
+def campaign_roots(pack=None) -> list[x509.Certificate]:
+    """The roots in the campaign's trust folders (`trust_folders`)."""
+    roots: list[x509.Certificate] = []
+    for folder in trust_folders(pack):
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in TRUST_SUFFIXES and path.is_file():
+                roots += load_certificates(path)
     return roots
 
 

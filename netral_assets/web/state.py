@@ -1,6 +1,7 @@
 """What the web handlers share: the pack, the registry (looked up by exact slug only), the frame
-store, the database store (participation counts, kit jobs), the kit jobs and the photo limits. Built
-once by `create_app`.
+store, the database store (participation counts, kit jobs, registered codes), the kit jobs, the photo
+limits, the issuing identity that signs the kits made here and the trust list `/cek` checks against.
+Built once by `create_app`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
 
 from ..defaults import (
     FRAMING_MEMORY_BYTES,
@@ -22,6 +26,7 @@ from ..model.agencies import Agency, Registry
 from ..model.designs import Design, list_designs
 from ..model.pack import Pack
 from ..photo.decode import Limits
+from ..provenance.verify import load_trust
 from ..store import EventWriter, Store, open_store
 from ..store.store import Event
 from .frames import FrameStore, Renderer
@@ -35,8 +40,10 @@ __all__ = ["Busy", "WebState"]
 # Participation events: a person makes a few pictures, not hundreds (the store keeps counts, never who).
 RATE_EVENTS = (2.0, 30)
 RATE_LOGIN = (0.2, 5)  # the dashboard's login form: a token is not guessed at 1 try in 5 s
+# /cek and POST /api/v1/verify: a person checks a few pictures; each upload is decoded like a photo.
+RATE_VERIFY = (0.5, 15)
 RATES = {"framing": RATE_FRAMING, "personal": RATE_PERSONAL_FRAMES, "kits": RATE_KITS, "events": RATE_EVENTS,
-         "login": RATE_LOGIN}
+         "login": RATE_LOGIN, "verify": RATE_VERIFY}
 
 
 @dataclass
@@ -57,6 +64,11 @@ class WebState:
     database: Store | str | None = None
     # The dashboard's token (None or "": no dashboard).
     admin_token: str | None = None
+    # The issuing identity (`netral identity init|import`): a folder, or a loaded provenance Identity;
+    # None: kits made here are not signed. Its key stays in memory, never in a log or a response.
+    identity: object = field(default=None, repr=False)
+    # Extra trusted roots for /cek (PEM files or identity folders), over the campaign's brand/trust/.
+    trust: tuple = ()
     store: Store = field(init=False)
     events: EventWriter = field(init=False, repr=False)
     metrics: Metrics = field(init=False, repr=False)
@@ -68,10 +80,17 @@ class WebState:
     framer: ThreadPoolExecutor = field(init=False, repr=False)
     budget: MemoryBudget = field(init=False, repr=False)
     limiters: dict[str, RateLimit] = field(init=False, repr=False)
+    signer: object = field(init=False, repr=False)  # the loaded Identity, or None
+    trust_roots: list = field(init=False, repr=False)
     _framing_now: int = 0
     _framing_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self.signer = _load_identity(self.identity)
+        self.trust_roots = load_trust(list(self.trust), pack=self.pack)
+        if self.signer is not None:  # what this server signs, it trusts (its own root, if nobody listed it)
+            known = {c.fingerprint(hashes.SHA256()) for c in self.trust_roots}
+            self.trust_roots += [c for c in self.signer.roots if c.fingerprint(hashes.SHA256()) not in known]
         self.store = self.database if isinstance(self.database, Store) else open_store(self.database)
         self.events = EventWriter(self.store)
         self.metrics = Metrics()
@@ -85,6 +104,17 @@ class WebState:
         self.framer = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="netral-frame")
         self.budget = MemoryBudget(self.framing_memory, on_idle=release_memory)
         self.limiters = {name: RateLimit(rate, burst) for name, (rate, burst) in {**RATES, **self.rates}.items()}
+
+    @property
+    def codes(self):
+        """Where /cek finds registered originals: the store's registrations (`CodeIndex`)."""
+        from ..store import StoreIndex
+
+        return StoreIndex(self.store)
+
+    def register(self, registrations) -> int:
+        """Add registrations (a kit made here, or the static indexes of `netral serve --index`) to the store."""
+        return self.store.register(list(registrations))
 
     def agency(self, slug: str | None) -> Agency | None:
         return self.by_slug.get(slug or "")
@@ -137,3 +167,15 @@ class WebState:
         self.renderer.shutdown()
         self.frames.shutdown()
         self.framer.shutdown(wait=False, cancel_futures=True)
+
+
+def _load_identity(identity):
+    """A folder -> the loaded Identity (refused with one Indonesian line if its key or certificate is
+    bad); an Identity as it is; None."""
+    if identity is None or identity == "":
+        return None
+    if isinstance(identity, (str, Path)):
+        from ..provenance import load_identity
+
+        return load_identity(identity)
+    return identity
