@@ -3,7 +3,7 @@ import csv
 import pytest
 
 from netral_assets.errors import NetralError
-from netral_assets.model.agencies import load_registry
+from netral_assets.model.agencies import custom_agency, load_registry
 
 
 def test_registry_counts(registry):
@@ -67,6 +67,19 @@ def test_user_csv_adds_units(tmp_path):
     assert unit.name == "Badan Kepegawaian Daerah Kabupaten Sleman"
     assert unit.level == "custom" and unit.province == registry.find("34").slug
     assert unit.contact == {"email": "bkd@slemankab.go.id"}
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\x07", "\u200b", "\u2066", "\x85"])
+def test_a_name_with_hidden_characters_is_refused_at_input(tmp_path, hidden):
+    # A right-to-left override makes a printed name read differently from what was typed: refuse it,
+    # naming the character, in the web's typed names and in a CSV of units alike.
+    with pytest.raises(NetralError, match=f"U\\+{ord(hidden):04X}.*Ketik ulang"):
+        custom_agency(f"Dinas{hidden} Kominfo")
+    path = tmp_path / "units.csv"
+    path.write_text(f"name\nBadan Kepegawaian{hidden} Daerah\n", encoding="utf-8")
+    with pytest.raises(NetralError, match="baris 2: kolom name berisi karakter tersembunyi"):
+        load_registry(path)
+    assert custom_agency("Dinas\tKominfo \n Sleman").name == "Dinas Kominfo Sleman"  # whitespace is only collapsed
 
 
 def test_user_csv_without_name_column_is_refused(tmp_path):

@@ -226,6 +226,18 @@ def _bundled_agencies() -> tuple[Agency, ...]:
 
 
 MAX_NAME_LENGTH = 160
+# Characters a name never needs and a forger uses: C0/C1 controls, zero-width marks, and the
+# bidirectional controls that make "Kabupaten" print reversed or hide a word.
+HIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def checked_name(name: str, where: str = "Nama instansi") -> str:
+    """A name as printed (whitespace collapsed), or NetralError naming a hidden character and the fix."""
+    hidden = HIDDEN_CHARACTERS.search(name)
+    if hidden:
+        raise NetralError(f"{where} berisi karakter tersembunyi (U+{ord(hidden.group()):04X}, karakter kendali atau "
+                          "pengubah arah teks). Ketik ulang namanya tanpa menyalin dari dokumen lain.")
+    return " ".join(name.split())
 
 
 def read_agency_csv(path: str | Path, registry: Registry, errors: list[str] | None = None) -> list[Agency]:
@@ -262,7 +274,7 @@ def read_agency_csv(path: str | Path, registry: Registry, errors: list[str] | No
 
 
 def _csv_agency(path: Path, line: int, row: dict, registry: Registry) -> Agency:
-    name = " ".join((row.get("name") or "").split())
+    name = checked_name(row.get("name") or "", f"{path}, baris {line}: kolom name")
     if not name:
         raise NetralError(f"{path}, baris {line}: kolom name kosong.")
     if len(name) > MAX_NAME_LENGTH:
@@ -304,7 +316,7 @@ def load_registry(extra_csv: str | Path | None = None) -> Registry:
 
 def custom_agency(name: str) -> Agency:
     """An agency typed by hand (web page, --name): only its name is known."""
-    name = " ".join(name.split())
+    name = checked_name(name)
     if not name or len(name) > MAX_NAME_LENGTH:
         raise NetralError(f"Nama instansi harus 1–{MAX_NAME_LENGTH} karakter.")
     slug = slugify(name) or "instansi"
