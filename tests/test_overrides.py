@@ -2,11 +2,13 @@
 national -> province -> agency, to exactly the agencies they name, and are in exactly their
 fingerprints."""
 
+import io
 import json
 import tomllib
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from netral_assets.batch import BatchOptions, run_batch
 from netral_assets.errors import NetralError
@@ -170,3 +172,29 @@ def test_a_batch_over_two_provinces_re_renders_exactly_the_overridden_agencies(b
         "kabupaten-sleman": True, "kota-yogyakarta": False, "kota-batu": False}
     caption = (out / folders["kabupaten-sleman"] / "caption.txt").read_text("utf-8")
     assert "#SlemanNetral" in caption and "#JogjaNetral" not in caption
+
+
+def test_the_web_apps_frames_and_cards_carry_the_agencys_overrides(brand, registry):
+    # The framing page's frame and link card are the kit's: a province's hashtag reaches its
+    # agencies' frames on the web, and no other province's.
+    import httpx
+
+    from netral_assets.assets.card import build_card
+    from netral_assets.assets.twibbon import frame_image
+    from netral_assets.model.designs import find_design
+    from netral_assets.web import create_app
+    from netral_assets.web.server import background_server
+
+    diy_override(brand, tag="#JogjaNetralSelalu")
+    pack = load_pack(brand)
+    sleman, surabaya = registry.find("34.04"), registry.find("35.78")
+    kotak = find_design(pack, "twibbon", "kotak")
+    with background_server(create_app(pack, registry)) as base, httpx.Client(base_url=base, timeout=60) as client:
+        for agency in (sleman, surabaya):
+            served = Image.open(io.BytesIO(client.get(f"/frames/kotak/{agency.slug}.png").content))
+            local = frame_image(pack.for_agency(agency), agency, kotak, "square")
+            national = frame_image(pack, agency, kotak, "square")
+            assert served.tobytes() == local.tobytes()
+            assert (local.tobytes() != national.tobytes()) == (agency is sleman)
+        card = client.get(f"/cards/{sleman.slug}.png").content
+        assert card == build_card(pack.for_agency(sleman), sleman, ext=".png").data != build_card(pack, sleman, ext=".png").data

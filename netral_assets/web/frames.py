@@ -131,10 +131,11 @@ class FrameStore:
 
     def _render_png(self, design: Design, agency: Agency, fmt: str, name: str, unit: str) -> CachedImage:
         self.renders += 1
+        pack = self.pack.for_agency(agency)  # the province's and the agency's overrides, as in the kit
         if name:
-            image = load_frame(self.pack, agency, design, fmt, name, unit or None).image
+            image = load_frame(pack, agency, design, fmt, name, unit or None).image
         else:
-            image = frame_image(self.pack, agency, design, fmt)
+            image = frame_image(pack, agency, design, fmt)
         return CachedImage(encode_image(image, ".png"))
 
     def png_future(self, design: Design, agency: Agency, fmt: str, name: str = "", unit: str = "") -> Future:
@@ -164,7 +165,7 @@ class FrameStore:
 
         self.renders += 1
         who = agency or custom_agency(HOME_CARD_AGENCY)
-        return CachedImage(build_card(self.pack, who, ext=ext).data, CARD_MEDIA_TYPES[ext])
+        return CachedImage(build_card(self.pack.for_agency(who), who, ext=ext).data, CARD_MEDIA_TYPES[ext])
 
     def card_future(self, agency: Agency | None, ext: str = ".png") -> Future:
         key = (agency.slug if agency else "", ext)
