@@ -62,19 +62,22 @@ def _slot(pack: Pack, design: Design) -> tuple[Design, dict]:
     return twibbon, {"window": window}
 
 
-def card_image(pack: Pack, agency: Agency, design: Design | None = None) -> tuple[Image.Image, list, list]:
-    """The card as an RGB picture, with preflight findings and sources."""
+def card_image(pack: Pack, agency: Agency, design: Design | None = None, extra: dict | None = None
+               ) -> tuple[Image.Image, list, list]:
+    """The card as an RGB picture, with preflight findings and sources. `extra`: the kit's context
+    (its `code` and `public_url` print the authenticity line under the call to action)."""
     design = design or load_card(pack)
     twibbon, slot = _slot(pack, design)
+    context = {k: v for k, v in (extra or {}).items() if k in ("code", "public_url")}
     try:
-        composed = compose_raster(pack, design, CARD_FORMAT, agency, {"card": slot}, transparent=False)
+        composed = compose_raster(pack, design, CARD_FORMAT, agency, {**context, "card": slot}, transparent=False)
     except NetralError:
         # A name too long for the card's side column (the frame beside it still carries it whole):
         # the card names the agency by its short name rather than fail the kit.
         if agency.short_name == agency.name:
             raise
         composed = compose_raster(pack, design, CARD_FORMAT, dataclasses.replace(agency, name=agency.short_name),
-                                  {"card": slot}, transparent=False)
+                                  {**context, "card": slot}, transparent=False)
     image = composed.product
     f = design.meta["frame"]
     frame = frame_image(pack, agency, twibbon, "square").resize((f["size"], f["size"]), Image.LANCZOS)
@@ -87,13 +90,14 @@ def card_alt(pack: Pack, agency: Agency, design: Design) -> str:
     return template.format(campaign=pack.name, agency=agency.name, slogan=pack.slogan)
 
 
-def build_card(pack: Pack, agency: Agency, design: str | None = None, ext: str = ".png") -> Asset:
-    """The link card of `agency` as PNG, JPEG or WebP."""
+def build_card(pack: Pack, agency: Agency, design: str | None = None, ext: str = ".png",
+               extra: dict | None = None) -> Asset:
+    """The link card of `agency` as PNG, JPEG or WebP (`extra`: see `card_image`)."""
     d = load_card(pack, design)
     ext, _ = writer_for(f"x{ext}")
     if ext == ".pdf":
         raise NetralError("Kartu tautan hanya sebagai gambar: PNG, JPG atau WebP.")
-    image, findings, sources = card_image(pack, agency, d)
+    image, findings, sources = card_image(pack, agency, d, extra)
     data = encode_image(image, ext)
     return Asset(name=f"card{ext}", kind=KIND, design=d.name, format=CARD_FORMAT, data=data,
                  size=size_of(d.format(CARD_FORMAT), ext), alt=card_alt(pack, agency, d),
@@ -102,4 +106,4 @@ def build_card(pack: Pack, agency: Agency, design: str | None = None, ext: str =
 
 @register(KIND)
 def _build(request: Request) -> Asset:
-    return build_card(request.pack, request.agency, request.design or None, request.ext)
+    return build_card(request.pack, request.agency, request.design or None, request.ext, request.extra)

@@ -112,11 +112,15 @@ def build_leaflet(
     print_marks: bool = False,
     pdfa: bool = False,
     contact: dict | None = None,
+    extra: dict | None = None,
 ) -> Asset:
-    """Render one leaflet variant for `agency` as a PDF Asset (findings from every page attached)."""
+    """Render one leaflet variant for `agency` as a PDF Asset (findings from every page attached).
+    `extra`: the kit's context; its `code` and `public_url` print the authenticity line in the agency's
+    contact block (a slot: the body stays shared)."""
     design = load_design(pack, "leaflet", variant)
     fmt = design.format(design.formats[0])
     common, own = leaflet_context(pack, agency, design, print_marks, contact)
+    own.update({k: v for k, v in (extra or {}).items() if k in ("code", "public_url")})
     metadata = {
         "title": f"{design.title} — {agency.name}",
         "description": design.meta.get("subject", design.meta.get("description", "")),
@@ -149,4 +153,5 @@ def build_leaflet(
 
 @register("leaflet")
 def _build(request: Request) -> Asset:
-    return build_leaflet(request.pack, request.agency, request.design, print_marks=request.print_marks)
+    return build_leaflet(request.pack, request.agency, request.design, print_marks=request.print_marks,
+                         extra=request.extra)

@@ -36,7 +36,17 @@ from .manifest import (
     read_manifest,
     with_warnings,
 )
-from .plan import Emblem, Job, KitOptions, emblem_for, part_of, plan_kit, poster_context, signing_identity
+from .plan import (
+    Emblem,
+    Job,
+    KitOptions,
+    check_address,
+    emblem_for,
+    part_of,
+    plan_kit,
+    poster_context,
+    signing_identity,
+)
 
 
 @lru_cache(maxsize=4)
@@ -54,6 +64,9 @@ def emblem_data(emblem: Emblem) -> dict:
 def _extra(job: Job) -> dict | None:
     """The template context a job adds: the kit's extra, and the emblem for the files that show it."""
     extra = poster_context(job.pack, job.options) if job.kind == "poster" else job.options.extra
+    if job.code is not None:  # the authenticity line: the code, and the address it is checked at
+        address = check_address(job.pack, job.options)
+        extra = {**(extra or {}), "code": job.code, **({"public_url": address} if address else {})}
     if job.emblem is None:
         return extra
     return {**(extra or {}), "logo": emblem_data(job.emblem)}

@@ -108,6 +108,10 @@ class Job:
     # *-cetak.pdf files, false for the screen PDFs beside them), a carousel's "slide" and "slides".
     entry: dict = field(default_factory=dict, repr=False, compare=False)
     emblem: Emblem | None = field(default=None, repr=False, compare=False)  # shown by this file
+    # The short code printed on the file ("Cek keaslian: …/cek/K7Q2-9XA", provenance/codes.py) and
+    # registered in the kit's keaslian/index.json; None for files that carry none (twibbons, stickers,
+    # logos, a carousel's cover and point slides).
+    code: str | None = None
 
     @property
     def ext(self) -> str:
@@ -344,6 +348,34 @@ def _identity(folder: str):
     return load_identity(folder)
 
 
+def check_address(pack: Pack, options: KitOptions) -> str | None:
+    """The public address the authenticity line prints (`<address>/cek/<code>`): the options' extra
+    `public_url`, else brand.toml `[web] public_url`; None: the line shows the bare code."""
+    return options.extra.get("public_url") or pack.config.get("web", {}).get("public_url") or None
+
+
+# The kinds whose files carry a short code (issue 19): every published poster, carousel (its closing
+# slide and its PDF), leaflet and link card. Twibbons, stickers and logos never do: a person's framed
+# photo must link to nothing.
+CODE_KINDS = ("poster", "carousel", "leaflet", "card")
+
+
+def edition(pack_inputs: dict, agency: Agency, emblem_sha: str | None) -> str:
+    """What a design says for an agency, as a digest: the pack's inputs of the design (content,
+    statistics, settings, templates), the agency record and its emblem; not the fonts, the software,
+    the format, print marks, the draft mark or the signer. Its short code changes when this does."""
+    said = {k: v for k, v in pack_inputs.items() if k != "fonts"}
+    return _sha({"inputs": said, "agency": agency.as_dict(), "emblem": emblem_sha})
+
+
+def code_for(agency: Agency, kind: str, design: str, pack_inputs: dict, emblem_sha: str | None) -> str:
+    """The short code of an agency's design (`kind`: one of CODE_KINDS): shared by all its formats and
+    print files, unchanged while its edition is."""
+    from ..provenance.codes import short_code
+
+    return short_code(agency.code, kind, design, edition(pack_inputs, agency, emblem_sha))
+
+
 def part_of(entry: dict) -> str:
     """The kit part a manifest entry belongs to (carousels and print files are poster or leaflet
     kinds, but parts of their own)."""
@@ -378,15 +410,21 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
     emblem = emblem_for(agency, options)
     # The emblem's bytes shape exactly the files that show it; without one, nothing changes.
     emblem_sha = emblem.sha256 if emblem is not None else _extra_logo_sha(options)
+    public_check = check_address(pack, options)
 
-    def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None, print_marks=False, entry=None):
+    def add(name, kind, design, fmt, pack_inputs, for_agency, settings=None, print_marks=False, entry=None,
+            coded=None):
         shows = emblem_sha is not None and (kind if kind != "logo" else design) in EMBLEM_SHOWN_BY
+        # `coded`: the code kind (CODE_KINDS) of a file that prints its short code; its address too
+        code = code_for(agency, coded, design, pack_inputs, emblem_sha if shows else None) if coded else None
         settings = {**(settings or {}), **({"print": True} if print_marks else {}),
-                    **({"emblem": emblem_sha} if shows else {})}
+                    **({"emblem": emblem_sha} if shows else {}),
+                    **({"code": code, "check_url": public_check} if coded else {})}
         spec = {"name": name, "kind": kind, "design": design, "format": fmt, **settings, **signed, **draft}
         set_key = _fingerprint(pack_inputs, for_agency, {"kind": kind, "design": design, **settings})
         jobs.append(Job(name, kind, design, fmt, _fingerprint(pack_inputs, for_agency, spec), pack, for_agency,
-                        options, set_key, print_marks, {**(entry or {}), **draft}, emblem if shows else None))
+                        options, set_key, print_marks, {**(entry or {}), **draft}, emblem if shows else None,
+                        code))
 
     if "twibbon" in options.only:
         for design in inputs.designs("twibbon"):
@@ -399,7 +437,7 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
         if agency.level != "custom":
             add("card.png", "card", "tautan", "card",
                 {**inputs.for_design("card", "tautan"), "twibbon": inputs.tree("templates", "twibbon/bundar")},
-                agency)
+                agency, coded="card")
     if "logo" in options.only:
         from ..assets.logo import MARK_PNG_SIZES
 
@@ -426,10 +464,10 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
             paper = ext == ".pdf" and design.format(fmt).is_print
             if "poster" in options.only:
                 add(f"{name}{ext}", "poster", design.name, fmt, poster_inputs, agency, poster_extra,
-                    entry={"print": False} if paper else None)
+                    entry={"print": False} if paper else None, coded="poster")
             if "cetak" in options.only and paper:
                 add(f"{name}{PRINT_SUFFIX}.pdf", "poster", design.name, fmt, poster_inputs, agency, poster_extra,
-                    print_marks=True, entry={"print": True, "screen": f"{name}{ext}"})
+                    print_marks=True, entry={"print": True, "screen": f"{name}{ext}"}, coded="poster")
     if "carousel" in options.only:
         for fmt, ext in options.poster_formats:
             if fmt != CAROUSEL:
@@ -451,10 +489,10 @@ def plan_kit(pack: Pack, agency: Agency, options: KitOptions | None = None) -> l
         paper = design.name in KIT_PRINT_LEAFLETS
         if "leaflet" in options.only:
             add(f"{name}.pdf", "leaflet", design.name, design.formats[0], leaflet_inputs, agency,
-                entry={"print": False} if paper else None)
+                entry={"print": False} if paper else None, coded="leaflet")
         if "cetak" in options.only and paper:
             add(f"{name}{PRINT_SUFFIX}.pdf", "leaflet", design.name, design.formats[0], leaflet_inputs, agency,
-                print_marks=True, entry={"print": True, "screen": f"{name}.pdf"})
+                print_marks=True, entry={"print": True, "screen": f"{name}.pdf"}, coded="leaflet")
     return jobs
 
 
@@ -466,8 +504,10 @@ def _plan_carousel(add, pack: Pack, design, ext: str, pack_inputs: dict, agency:
     from ..assets.carousel import pdf_name, slide_count, slide_name
 
     count = slide_count(pack, design)
+    # One code for the set (the slides are one layout); the closing slide and the PDF show it and are
+    # registered (`Job.code`), the other slides carry none.
     for number in range(1, count + 1):
         add(slide_name(design.name, number, ext), "poster", design.name, CAROUSEL, pack_inputs, agency, settings,
-            entry={"slide": number, "slides": count})
+            entry={"slide": number, "slides": count}, coded="carousel")
     add(pdf_name(design.name), "poster", design.name, CAROUSEL, pack_inputs, agency, settings,
-        entry={"slides": count})
+        entry={"slides": count}, coded="carousel")

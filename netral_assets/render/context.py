@@ -3,7 +3,7 @@ texts, statistics with their sources, CSS variables), and the one sandboxed Jinj
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -85,13 +85,41 @@ def keep_together(pack: Pack) -> tuple[str, ...]:
     return tuple(pack.config.get("typesetting", {}).get("keep_together", ()))
 
 
-def fit_boxes(pack: Pack, design: Design, fmt: str, texts: dict[str, str]) -> dict[str, Fit]:
+def fit_boxes(pack: Pack, design: Design, fmt: str, texts: dict[str, str], narrower: dict[str, float] | None = None
+              ) -> dict[str, Fit]:
+    """The fitted texts of the design's boxes; `narrower` takes px off a box's width (the footer's agency
+    name beside the authenticity QR code on print)."""
     fits = {}
     for name, box in design.boxes(fmt).items():
+        if narrower and name in narrower:
+            box = replace(box, width=box.width - narrower[name])
         if name not in texts:
             continue
         fits[name] = fit_text(texts[name], font_file(pack, box.weight), box, keep_together(pack))
     return fits
+
+
+# The authenticity line (issue 19) of every published poster, carousel (closing slide), leaflet and
+# link card: "Cek keaslian: <address>/cek/K7Q2-9XA", or without a public address "Kode keaslian:
+# K7Q2-9XA"; on print (and with an address) also a QR code of that address, beside the agency's name,
+# whose fitted box is narrowed by CHECK_QR_ROOM px (the code and its gap). The code itself comes from
+# the kit's plan (`extra["code"]`, provenance.codes.short_code); without one nothing is printed.
+CHECK_QR_SIZE = 120  # px of the 1080 canvas, quiet zone included: 23 mm on A4, 33 mm on A3 (footer.css)
+CHECK_QR_ROOM = 128  # the agency's box beside it: 830 -> 702 px (footer.css: .foot-qr .who)
+CHECK_PATH = "/cek/"  # provenance.codes.CHECK_PATH (a stage above this one)
+
+
+def check_line(code: str | None, public_url: str | None, print_format: bool) -> dict | None:
+    """What the templates print to check an asset (`check` in the context): the code, the line's label
+    and text, the address (None without a public address) and whether a QR code is drawn."""
+    if not code:
+        return None
+    if not public_url:
+        return {"code": code, "label": "Kode keaslian:", "text": code, "url": None, "qr": False}
+    url = f"{public_url.rstrip('/')}{CHECK_PATH}{code}"
+    # printed without the scheme, as people type it (checks/files.py finds a QR's address by it)
+    return {"code": code, "label": "Cek keaslian:", "text": url.split("://", 1)[-1], "url": url,
+            "qr": print_format}
 
 
 def build_context(
@@ -103,6 +131,10 @@ def build_context(
     uses them outside its agency elements fails loudly instead of caching one agency's name."""
     texts = {} if agency is None else {"agency": agency.name, "agency_short": agency.short_name}
     texts.update((extra or {}).get("texts", {}))
+    check = None if agency is None else check_line((extra or {}).get("code"), (extra or {}).get("public_url"),
+                                                     fmt.is_print)
+    # the poster footer's agency name beside the QR code (footer.css)
+    narrower = {"agency": CHECK_QR_ROOM} if check and check["qr"] and design.kind == "poster" else None
     stats = StatsView(pack)
     logo_dir = "logo/"
     ctx = {
@@ -116,7 +148,7 @@ def build_context(
             "colors": pack.colors,
         },
         "content": pack.content,
-        "fit": fit_boxes(pack, design, fmt.name, texts),
+        "fit": fit_boxes(pack, design, fmt.name, texts, narrower),
         "fmt": fmt,
         "design": design.meta,
         "settings": design.settings(fmt.name),
@@ -128,10 +160,11 @@ def build_context(
         "fonts_css": Markup(fonts_css(pack)),
         "vars_css": Markup(_css_vars(pack)),
         "layer": layer,
+        "check": check,
     }
     if agency is not None:
         ctx["agency"] = agency
-    ctx.update({k: v for k, v in (extra or {}).items() if k != "texts"})
+    ctx.update({k: v for k, v in (extra or {}).items() if k not in ("texts", "code")})
     return ctx
 
 
