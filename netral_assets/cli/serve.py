@@ -1,6 +1,10 @@
-"""`netral serve`: run the web app (framing page, humas page, API, dashboard) with uvicorn. Parses
-options, opens the store (created and migrated on start), builds the app, serves it; with `--workers N`
-uvicorn runs N processes, each building the app from the environment (`app_from_environment`)."""
+"""`netral serve`: run the web app (framing page, humas page, API, dashboard, the public check /cek) with
+uvicorn. Parses options, opens the store (created and migrated on start), builds the app, serves it; with
+`--workers N` uvicorn runs N processes, each building the app from the environment (`app_from_environment`).
+
+`--identity DIR` signs the kits the web app makes (and registers their codes in the store); `--trust`
+adds roots to the campaign's trust list for /cek; `--index FOLDER` registers the static indexes that
+`netral kit` / `netral batch` wrote (`keaslian/index.json`) in the store once, before serving."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .options import fail_cleanly, load_inputs, pack_options
+from .options import fail_cleanly, identity_option, load_inputs, pack_options
 
 DEFAULT_DATA_DIR = "netral-data"
 CONFIG_VARIABLE = "NETRAL_SERVE_CONFIG"  # the options, handed to worker processes
@@ -28,7 +32,21 @@ def _build(config: dict):
 
     pack, registry, _ = load_inputs(config.get("brand_dir"), config.get("agencies_csv"))
     return create_app(pack, registry, public_url=config.get("public_url"), database=config["database"],
-                      admin_token=os.environ.get("NETRAL_ADMIN_TOKEN") or None)
+                      admin_token=os.environ.get("NETRAL_ADMIN_TOKEN") or None,
+                      identity=config.get("identity") or None, trust=tuple(config.get("trust") or ()))
+
+
+def register_indexes(state, folders) -> list[tuple[str, int]]:
+    """Each kit or batch folder's static index (`keaslian/index.json`) -> registrations in the store:
+    (folder, how many) per folder. A folder without an index, or a damaged one, is refused (NetralError)."""
+    from ..provenance.codes import StaticIndex
+
+    added = []
+    for folder in folders:
+        registrations = StaticIndex.load(folder).registrations
+        state.register(registrations)
+        added.append((str(folder), len(registrations)))
+    return added
 
 
 def app_from_environment():
@@ -52,17 +70,42 @@ def app_from_environment():
               help=f"Folder data untuk SQLite bawaan (atau NETRAL_DATA_DIR); bawaan: ./{DEFAULT_DATA_DIR}.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Jumlah proses server; semua memakai basis data yang sama.")
+@identity_option
+@click.option("--trust", "trust_files", multiple=True, type=click.Path(exists=True),
+              help="Root tepercaya tambahan untuk /cek (PEM, atau folder identitas), selain brand/trust/. Boleh berulang.")
+@click.option("--index", "index_folders", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder kit atau batch yang kode keasliannya (keaslian/index.json) didaftarkan saat mulai, "
+                   "agar /cek mengenalinya. Boleh berulang.")
 @pack_options
 @fail_cleanly
-def serve(host, port, public_url, database, data_dir, workers, brand_dir, agencies_csv):
-    """Jalankan aplikasi web: bingkai foto ASN (/), kit untuk humas (/humas), API (/docs) dan dasbor (/dasbor)."""
+def serve(host, port, public_url, database, data_dir, workers, identity, trust_files, index_folders, brand_dir,
+          agencies_csv):
+    """Jalankan aplikasi web: bingkai foto ASN (/), kit untuk humas (/humas), cek keaslian (/cek), API (/docs)
+    dan dasbor (/dasbor).
+
+    \b
+    Dengan --identity setiap kit yang dibuat lewat web ditandatangani dan kodenya didaftarkan.
+    Contoh: netral serve --identity identitas --index kits/ --public-url https://netral.example.go.id
+    """
     from ..web.server import run, run_workers
 
     config = {"brand_dir": brand_dir, "agencies_csv": agencies_csv, "public_url": public_url,
-              "database": database_url(database, data_dir)}
+              "database": database_url(database, data_dir),
+              "identity": str(Path(identity).resolve()) if identity else None,
+              "trust": [str(Path(t).resolve()) for t in trust_files]}
     app = _build(config)  # also checks the options and migrates the store once, before any worker starts
+    state = app.state.netral
+    for folder, count in register_indexes(state, index_folders):
+        click.echo(f"Kode keaslian dari {folder}: {count} materi terdaftar.")
+    if state.signer is not None:
+        kind = "UJI, bukan untuk publikasi" if state.signer.test else "resmi"
+        click.echo(f"Kit dari web ditandatangani oleh {state.signer.organisation} (identitas {kind}, berlaku sampai "
+                   f"{state.signer.not_after:%Y-%m-%d}).")
+    else:
+        click.echo("Kit dari web tidak ditandatangani (tanpa --identity).")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"Aplikasi web: http://{shown}:{port}/  (humas: /humas, API: /docs). Hentikan dengan Ctrl+C.")
+    click.echo(f"Aplikasi web: http://{shown}:{port}/  (humas: /humas, cek keaslian: /cek, API: /docs). "
+               "Hentikan dengan Ctrl+C.")
     public = app.state.netral.public_url
     click.echo(f"Alamat publik: {public}/" if public else
                "Tanpa alamat publik (--public-url): tautan, pratinjau dan kode QR memakai alamat yang dibuka pengunjung.")
