@@ -52,15 +52,16 @@ def manifest(pack: Pack, root: str = "/", agency=None, start_url: str | None = N
     short = "ASN Netral" if len(pack.name) > 12 else pack.name
     if agency is not None:
         name = f"Bingkai {pack.name} — {agency.short_name}"
+    start = start_url or (f"{root}t/{agency.slug}" if agency is not None else root)
     return {
-        "id": root,
+        "id": start,
         "name": name,
         "short_name": short,
         "description": f"Pasang bingkai {pack.name} di foto Anda, di perangkat Anda sendiri: foto tidak "
                        f"pernah diunggah. {pack.slogan}.",
         "lang": "id",
         "dir": "ltr",
-        "start_url": start_url or (f"{root}t/{agency.slug}" if agency is not None else root),
+        "start_url": start,
         "scope": root,
         "display": "standalone",
         "orientation": "portrait",

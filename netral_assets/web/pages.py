@@ -91,7 +91,8 @@ def _font_woff2(path: Path) -> tuple[bytes, str]:
         options.flavor = "woff2"
         options.layout_features = ["kern", "liga", "calt", "tnum", "lnum", "case"]
         options.name_IDs = ["*"]  # the licence and the family name stay with the font
-        font = TTFont(io.BytesIO(path.read_bytes()))
+        # No new timestamp in the head table: the same font gives the same bytes (and ETag) in every process.
+        font = TTFont(io.BytesIO(path.read_bytes()), recalcTimestamp=False)
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=FONT_UNICODES)
         subsetter.subset(font)

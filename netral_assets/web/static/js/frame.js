@@ -662,7 +662,8 @@ const worker = "serviceWorker" in navigator && window.isSecureContext ? navigato
 function keepForOffline(urls) {
   if (!worker || !state.agency) return;
   worker.ready.then((registration) => {
-    registration.active?.postMessage({ type: "keep", urls: [location.href, ...urls] });
+    const manifest = $("link[rel=manifest]")?.href;
+    registration.active?.postMessage({ type: "keep", urls: [location.href, ...(manifest ? [manifest] : []), ...urls] });
   }).catch(() => {});
 }
 
