@@ -1,7 +1,8 @@
-// The humas page: agency (registry or typed), optional logo, parts, designs and formats -> a kit job
-// on the server, its progress, then the ZIP and thumbnails of what it holds.
+// The humas page: agency (registry or typed), optional logo, parts, designs and formats, and the
+// agency's own leader's message and announcement (each with a live preview rendered by the server)
+// -> a kit job on the server, its progress, then the ZIP and thumbnails of what it holds.
 
-import { $, $$, agencySearch, fetchJSON, formatBytes, say } from "./common.js";
+import { $, $$, agencySearch, debounce, fetchJSON, formatBytes, say } from "./common.js";
 
 const form = $("#kit-form");
 const error = $("#kit-error");
@@ -18,6 +19,7 @@ agencySearch($("[data-combo]"), (agency) => {
   $("#agency-slug").value = agency.slug;
   $("#agency-name").textContent = agency.name;
   $("#agency-chosen").hidden = false;
+  refreshPreviews();
 });
 $("#agency-search").addEventListener("input", () => {
   $("#agency-slug").value = "";
@@ -30,7 +32,9 @@ function mode() {
 $$("input[name=mode]").forEach((radio) => radio.addEventListener("change", () => {
   $("#mode-registry").hidden = mode() !== "registry";
   $("#mode-custom").hidden = mode() !== "custom";
+  refreshPreviews();
 }));
+$("#custom-name").addEventListener("input", debounce(() => refreshPreviews(), 600));
 
 // -- logo ----------------------------------------------------------------------------------------
 
@@ -62,6 +66,206 @@ syncParts();
 // The choices are long on a phone: open them by default only where there is room.
 if (window.matchMedia("(min-width: 960px)").matches) $("#customize").open = true;
 
+// -- the agency's own messages -------------------------------------------------------------------
+// Each message form previews itself: its fields go to the server (POST /api/v1/kit/messages/preview)
+// a moment after the last change, and the feed poster comes back as a small JPEG. A picture is
+// shrunk in the browser first (upright, at most 1600 px, re-encoded: no metadata leaves the phone
+// and a preview sends ~0.3 MB); the server checks it again, and keeps nothing.
+
+const MAX_SIDE = 1600;
+const PREVIEW_URL = "/api/v1/kit/messages/preview";
+const pictures = new Map(); // field name ("pesan.photo") -> the Blob sent for it
+
+async function shrink(file) {
+  try {
+    const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(bitmap.width * scale);
+    canvas.height = Math.round(bitmap.height * scale);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+    return blob || file;
+  } catch {
+    return file; // a format this browser cannot decode (HEIC on most): the server decodes it
+  }
+}
+
+function countChars(field) {
+  const counter = $(`.counter[data-for="${field.id}"]`);
+  if (!counter) return;
+  const limit = Number(field.dataset.limit);
+  const n = field.value.trim().replace(/\s+/g, " ").length;
+  counter.textContent = n > limit ? `${n} dari ${limit} karakter: kelebihan ${n - limit}` : `${n} dari ${limit} karakter`;
+  counter.classList.toggle("over", n > limit);
+}
+
+function messagePanel(panel) {
+  const design = panel.dataset.design;
+  const toggle = $(`input[name=messages][value="${design}"]`);
+  const image = $(`#${design}-preview`);
+  const figure = image.closest("figure");
+  const status = $(`#${design}-status`);
+  const problem = $(`#${design}-error`);
+  const focusOn = $(`#${design}-focus-on`);
+  const example = { src: image.src, alt: image.alt, status: status.textContent };
+  let shown = null;
+  let controller = null;
+  let sequence = 0;
+
+  const value = (key) => ($(`[name="${design}.${key}"]`, panel)?.value || "").trim();
+  const bodyMode = () => $(`input[name="${design}.mode"]:checked`, panel)?.value === "body";
+
+  function ready() {
+    if (design === "pesan") return pictures.has("pesan.photo") && value("name") && value("title") && value("quote");
+    return Boolean(value("headline"));
+  }
+
+  // This form's fields, as the server reads them ("pesan.quote", repeated "pengumuman.points", …).
+  function fields(data) {
+    for (const input of $$("input[name], textarea[name]", panel)) {
+      const name = input.name;
+      if (input.type === "file" || input.type === "radio" || input.disabled) continue;
+      if (input.closest(".field[hidden]")) continue;
+      if (input.value.trim()) data.append(name, input.value);
+    }
+    for (const [name, blob] of pictures) {
+      if (name.startsWith(`${design}.`)) data.append(name, blob, blob.name || `${name.split(".")[1]}.jpg`);
+    }
+    return data;
+  }
+
+  function showExample() {
+    if (shown) URL.revokeObjectURL(shown);
+    shown = null;
+    image.src = example.src;
+    image.alt = example.alt;
+    image.dataset.state = "example";
+    figure.classList.add("example");
+    figure.classList.remove("stale");
+    status.textContent = example.status;
+  }
+
+  async function preview() {
+    if (!toggle.checked) return;
+    if (controller) controller.abort();
+    if (!ready()) {
+      say(problem, "");
+      showExample();
+      return;
+    }
+    controller = new AbortController();
+    const id = ++sequence;
+    figure.classList.add("busy");
+    const data = fields(new FormData());
+    data.append("design", design);
+    if (mode() === "registry" && $("#agency-slug").value) data.append("agency", $("#agency-slug").value);
+    if (mode() === "custom" && $("#custom-name").value.trim()) data.append("name", $("#custom-name").value);
+    try {
+      const response = await fetch(PREVIEW_URL, { method: "POST", body: data, signal: controller.signal, credentials: "same-origin" });
+      if (id !== sequence) return;
+      if (!response.ok) {
+        let detail = "";
+        try {
+          detail = (await response.json()).detail;
+        } catch {
+          detail = "";
+        }
+        say(problem, detail || `Pratinjau gagal dibuat (kode ${response.status}). Coba lagi.`);
+        figure.classList.add("stale");
+        image.dataset.state = "refused";
+        status.textContent = "Pratinjau belum diperbarui: perbaiki isian yang disebut di atas.";
+        return;
+      }
+      const blob = await response.blob();
+      if (id !== sequence) return;
+      if (shown) URL.revokeObjectURL(shown);
+      shown = URL.createObjectURL(blob);
+      image.src = shown;
+      image.alt = design === "pesan"
+        ? `Pratinjau poster pesan pimpinan: ${value("name")}, ${value("title")}: “${value("quote")}”`
+        : `Pratinjau poster pengumuman: ${value("headline")}`;
+      image.dataset.state = "ready";
+      figure.classList.remove("example", "stale");
+      say(problem, "");
+      status.textContent = "Pratinjau diperbarui (format feed). Format lain mengikuti pilihan format poster.";
+    } catch (failure) {
+      if (failure.name === "AbortError") return;
+      say(problem, "Tidak dapat terhubung ke server untuk membuat pratinjau. Periksa koneksi, lalu coba lagi.");
+      figure.classList.add("stale");
+    } finally {
+      if (id === sequence) figure.classList.remove("busy");
+    }
+  }
+
+  const schedule = debounce(preview, 450);
+
+  toggle.addEventListener("change", () => {
+    panel.hidden = !toggle.checked;
+    toggle.setAttribute("aria-expanded", String(toggle.checked));
+    if (toggle.checked) preview();
+  });
+  $$("[data-limit]", panel).forEach((field) => {
+    countChars(field);
+    field.addEventListener("input", () => countChars(field));
+  });
+  panel.addEventListener("input", (event) => {
+    if (event.target.type !== "file") schedule();
+  });
+  for (const input of $$("input[type=file]", panel)) {
+    const thumb = $(`#${input.id}-thumb`);
+    const clear = $(`#${input.id}-clear`);
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (thumb.src.startsWith("blob:")) URL.revokeObjectURL(thumb.src);
+      if (!file) {
+        pictures.delete(input.name);
+        thumb.hidden = true;
+        thumb.removeAttribute("src");
+      } else {
+        const blob = await shrink(file);
+        pictures.set(input.name, blob);
+        thumb.src = URL.createObjectURL(blob);
+        thumb.hidden = false;
+      }
+      if (clear) clear.hidden = !file;
+      preview();
+    });
+    if (clear) {
+      clear.addEventListener("click", () => {
+        input.value = "";
+        input.dispatchEvent(new Event("change"));
+        input.focus();
+      });
+    }
+  }
+  focusOn.addEventListener("change", () => {
+    $$("input[type=range]", panel).forEach((range) => (range.disabled = !focusOn.checked));
+    schedule();
+  });
+  function syncMode() {
+    $$(".field[data-group=points]", panel).forEach((field) => (field.hidden = bodyMode()));
+    $$(".field[data-group=body]", panel).forEach((field) => (field.hidden = !bodyMode()));
+  }
+  $$(`input[name="${design}.mode"]`, panel).forEach((radio) => radio.addEventListener("change", () => {
+    syncMode();
+    schedule();
+  }));
+  syncMode();
+  if (toggle.checked) {
+    panel.hidden = false;
+    toggle.setAttribute("aria-expanded", "true");
+  }
+  return { design, toggle, fields, refresh: () => toggle.checked && schedule() };
+}
+
+const panels = $$(".msg-panel").map(messagePanel);
+
+function refreshPreviews() {
+  panels.forEach((panel) => panel.refresh());
+}
+
 // -- build ---------------------------------------------------------------------------------------
 
 function formData() {
@@ -70,6 +274,14 @@ function formData() {
   if (mode() === "registry") data.delete("name");
   else data.delete("agency");
   if (!logoInput.files.length) data.delete("logo");
+  // The messages go as their panels send them (shrunk pictures, only the chosen fields).
+  const keys = new Set([...data.keys()].filter((key) => key === "messages" || panels.some((p) => key.startsWith(`${p.design}.`))));
+  keys.forEach((key) => data.delete(key));
+  for (const panel of panels) {
+    if (!panel.toggle.checked) continue;
+    data.append("messages", panel.design);
+    panel.fields(data);
+  }
   return data;
 }
 
@@ -146,7 +358,9 @@ form.addEventListener("submit", async (event) => {
   bar.value = 0;
   progressText.textContent = "Mengirim permintaan…";
   try {
-    let job = await fetchJSON("/api/v1/kit/jobs", { method: "POST", body: formData() });
+    const data = formData();
+    const url = data.has("messages") ? "/api/v1/kit/messages/jobs" : "/api/v1/kit/jobs";
+    let job = await fetchJSON(url, { method: "POST", body: data });
     while (job.state === "queued" || job.state === "running") {
       showProgress(job);
       await sleep(400);
