@@ -3,6 +3,7 @@ every format for the longest registry name, refusals that name the field and the
 upright and without metadata, https links only, hostile text printed as text, content files."""
 
 import io
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -194,3 +195,67 @@ def test_netral_poster_with_a_content_file_and_with_options(portrait, tmp_path):
     result = runner.invoke(cli, ["poster", "-a", "34.04", "--headline", "Apel", "--point", "Satu",
                                   "--link", "http://contoh.go.id", "-o", str(tmp_path / "s.png")])
     assert result.exit_code == 1 and "https://" in result.output
+
+
+# -- the face crop (OpenCV's Haar cascade, the `face` extra) ------------------------------------------
+
+PORTRAIT = Path(__file__).parent / "data" / "eileen-collins.jpg"  # public domain (NASA): tests/data/README.md
+
+
+def _face_centre(image) -> tuple[float, float, float]:
+    from netral_assets.photo.face import find_face
+
+    found = find_face(image)
+    assert found is not None, "the cascade sees no face"
+    x, y, w, h = found
+    return x + w / 2, y + h / 2, w
+
+
+@pytest.mark.parametrize(("canvas", "at", "scale"), [
+    (None, None, 1),  # the photo as it is: the face a little left of centre and high
+    ((2000, 1100), (900, 40), 2),  # far right, in a wide group-photo-like frame
+    ((1400, 2400), (0, 1300), 2),  # low and left in a tall frame
+])
+def test_portrait_crops_centre_the_face_on_test_photos(pack, sleman, tmp_path, canvas, at, scale):
+    """A real face (not a drawing) is found by OpenCV wherever it sits in the photo; the picture is cropped
+    to head and shoulders around it, and on the poster the face sits in the middle of the portrait box."""
+    with Image.open(PORTRAIT) as source:
+        face = source.convert("RGB")
+    if canvas is not None:
+        face = face.resize((face.width * scale, face.height * scale), Image.Resampling.LANCZOS)
+        photo = Image.new("RGB", canvas, (118, 124, 132))
+        photo.paste(face, at)
+    else:
+        photo = face
+    path = tmp_path / "foto.jpg"
+    photo.save(path, "JPEG", quality=92)
+    fx, fy, _ = _face_centre(photo)
+    assert canvas is None or abs(fx / photo.width - 0.5) > 0.15 or abs(fy / photo.height - 0.5) > 0.15
+
+    picture = read_picture(path, "foto")
+    with Image.open(io.BytesIO(picture.data)) as cropped:
+        cx, cy, cw = _face_centre(cropped.convert("RGB"))
+        assert abs(cx / cropped.width - 0.5) < 0.08, "the face is centred across the crop"
+        assert 0.15 < cy / cropped.height < 0.45, "the face in the upper part, shoulders below"
+        assert cw / cropped.width > 0.22, "head and shoulders, not the whole photo"
+
+    # on the poster: the face is inside the portrait box, in its middle
+    pesan = load_design(pack, "poster", "pesan")
+    content = make_content(pesan, {"name": "Eileen Collins", "title": "Bupati", "quote": "ASN wajib netral."},
+                           pictures={"photo": picture})
+    for fmt in ("feed", "story"):
+        poster = build_poster(pack, sleman, "pesan", fmt, ".png", content=content)
+        with Image.open(io.BytesIO(poster.data)) as image:
+            s = pesan.settings(fmt)
+            box = image.convert("RGB").crop((s["photo_x"], s["photo_y"], s["photo_x"] + s["photo_w"],
+                                             s["photo_y"] + s["photo_h"]))
+        bx, by, _ = _face_centre(box)
+        assert abs(bx / box.width - 0.5) < 0.1, f"{fmt}: face centred across the portrait"
+        assert 0.2 < by / box.height < 0.55, f"{fmt}: face in the upper half of the portrait"
+
+
+def test_a_portrait_without_a_face_keeps_its_upper_third(tmp_path):
+    path = tmp_path / "siluet.png"
+    path.write_bytes(silhouette())
+    picture = read_picture(path, "foto")
+    assert picture.focus == (0.5, round(1 / 3, 4)) and (picture.width, picture.height) == (900, 1200)
