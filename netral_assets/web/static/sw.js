@@ -85,9 +85,11 @@ async function networkFirst(event, name, key, limit) {
   }
 }
 
-// Cache first for versioned files that never change under their address.
+// Cache first for the page's files. The shell cache belongs to one version of them all (its name), so
+// a CSS/JS file matches with or without its ?v= (modules import each other without it).
 async function cacheFirst(event) {
-  const kept = await caches.match(event.request, { cacheName: SHELL });
+  const loose = /\/static\//.test(new URL(event.request.url).pathname.slice(SCOPE.pathname.length - 1));
+  const kept = await caches.match(event.request, { cacheName: SHELL, ignoreSearch: loose });
   if (kept) return kept;
   const response = await fetch(event.request);
   if (keepable(response)) event.waitUntil(put(SHELL, event.request, response.clone()));
