@@ -27,7 +27,7 @@ def url(request, tmp_path):
     url = request.getfixturevalue("postgres_url")
     engine = open_engine(url)  # a clean database for each test
     with engine.transaction() as tx:
-        tx.execute("DROP TABLE IF EXISTS kit_zips, kit_jobs, participation, netral_schema")
+        tx.execute("DROP TABLE IF EXISTS registrations, kit_zips, kit_jobs, participation, netral_schema")
     engine.close()
     return url
 

@@ -103,7 +103,7 @@ def _zip(out: Path, rel: str, kit, agency: Agency, options: BatchOptions, previo
     if (kit.rendered or options.force or previous is None or stat is None
             or (stat.st_size, stat.st_mtime_ns) != (previous.get("bytes"), previous.get("mtime_ns"))
             or stat.st_mtime_ns < (kit.folder / MANIFEST).stat().st_mtime_ns):
-        names = [MANIFEST, CAPTION] + [e["path"] for e in kit.entries]
+        names = [MANIFEST, CAPTION] + [e["path"] for e in kit.entries] + list(kit.index_files)
         if (kit.folder / SIGNATURE).is_file():  # a signed kit's manifest signature travels with it
             names.append(SIGNATURE)
         data = zip_kit(agency.slug, ((name, (kit.folder / name).read_bytes()) for name in names))

@@ -11,6 +11,7 @@ is reported in the result (and the manifest's "errors"); the other files are sti
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import time
 import traceback
@@ -125,6 +126,10 @@ class KitResult:
     overrides: list[str] = field(default_factory=list)  # the override folders that applied ("provinsi/34")
     # CPU seconds per asset kind, and "check" for the files found up to date
     timings: dict[str, float] = field(default_factory=dict)
+    # The files carrying a short code, registered in keaslian/index.json (provenance/codes.py), and the
+    # index's own files (relative names: thumbnails, index.json last), listed in the manifest
+    registrations: list = field(default_factory=list)
+    index_files: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> int:
@@ -178,6 +183,7 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     kept = [e for name, e in state.items() if name not in planned
             and part_of(e) not in options.only and (folder / name).is_file()]
     done: dict[str, dict] = {}
+    index_records: list[dict] = []
 
     def save(final: bool = False) -> None:
         entries = [done.get(j.name) or state.get(j.name) for j in jobs]
@@ -185,6 +191,8 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
         data = manifest(pack, agency, [], entries=entries, emblem=emblem, overrides=pack.override_names)
         if final and result.errors:
             data["errors"] = result.errors
+        if final and index_records:
+            data["keaslian"] = index_records  # the index and thumbnails: signed with the manifest
         if final:
             try:
                 raw = (folder / MANIFEST).read_text("utf-8")
@@ -196,6 +204,31 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
         write_atomic(folder / MANIFEST, manifest_bytes(data) if final else compact_bytes(data))
 
     timings = result.timings
+    # The short codes' registrations (keaslian/index.json): the last run's, kept for unchanged files.
+    old_registrations = _old_registrations(folder)
+    registrations: dict[str, object] = {}
+    issuer = signer.organisation if signer is not None else pack.issuer
+
+    def register(job: Job, data: bytes | None, image, entry: dict, reuse: bool) -> None:
+        clock = time.process_time()
+        known = old_registrations.get(job.name)
+        if (reuse and known is not None and known.sha256 == entry["sha256"] and known.code == job.code
+                and known.issuer == issuer and known.agency == agency.name):
+            registrations[job.name] = known
+        else:
+            if data is None:
+                data = path_of(job).read_bytes()
+            # a print file shows its screen PDF's poster (with a slug): the same hash and thumbnail
+            screen = registrations.get(job.entry.get("screen")) if job.print_marks else None
+            registrations[job.name] = registration(
+                job, data, image, entry.get("sources") or (), issuer=issuer,
+                signed=signer is not None and signable(job.ext),
+                picture=(screen.phash, screen.thumbnail) if screen is not None else None)
+        timings["register"] = timings.get("register", 0.0) + time.process_time() - clock
+
+    def path_of(job: Job) -> Path:
+        return folder / job.name
+
     for job in jobs:
         path = folder / job.name
         old = state.get(job.name)
@@ -206,17 +239,26 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
                 done[job.name] = with_warnings(old)  # the figures' age is counted again each run
                 result.skipped += 1
                 timings["check"] = timings.get("check", 0.0) + time.process_time() - clock
+                if registered(job):
+                    register(job, None, None, old, reuse=True)
                 if on_file:
                     on_file(job, None, old)
                 continue
-            asset = build(job, keep_image=on_file is not None)
+            coded = registered(job)
+            asset = build(job, keep_image=on_file is not None or coded)
             if signer is not None and signable(job.ext):
-                asset = dataclasses.replace(asset, data=sign_bytes(asset.data, job.ext, signer,
-                                                                   asset_claims(asset, agency, pack.name)))
+                claims = asset_claims(asset, agency, pack.name)
+                if coded:
+                    claims["code"] = job.code
+                asset = dataclasses.replace(asset, data=sign_bytes(asset.data, job.ext, signer, claims))
             timings[job.kind] = timings.get(job.kind, 0.0) + time.process_time() - clock
             write_atomic(path, asset.data)
             done[job.name] = manifest_entry(asset, job)
             result.rendered += 1
+            if coded:
+                register(job, asset.data, asset.image, done[job.name], reuse=False)
+                if on_file is None and asset.image is not None:
+                    asset = dataclasses.replace(asset, image=None)
             # Recorded file by file: a run killed now makes again only the file it was making.
             save()
             if on_file:
@@ -227,6 +269,15 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
         except Exception as exc:  # a bug or a library failure: reported with the file, the kit goes on
             result.errors.append({"file": job.name, "message": describe_error(exc)})
     result.entries = [done[j.name] for j in jobs if j.name in done] + kept
+    # Files of parts this run did not make keep their registrations.
+    for entry in kept:
+        known = old_registrations.get(entry["path"])
+        if known is not None and known.sha256 == entry.get("sha256"):
+            registrations[entry["path"]] = known
+    result.registrations = [registrations[e["path"]] for e in result.entries if e["path"] in registrations]
+    result.index_files = _write_index(folder, result.registrations, bool(old_registrations))
+    index_records = [{"path": name, "sha256": sha256_of(folder / name), "bytes": (folder / name).stat().st_size}
+                     for name in result.index_files]
     caption = captions_file(pack, agency, result.entries).encode()
     if _read_bytes(folder / CAPTION) != caption:
         write_atomic(folder / CAPTION, caption)
@@ -237,6 +288,95 @@ def write_kit(pack: Pack, agency: Agency, out_dir: str | Path, options: KitOptio
     else:
         sidecar.unlink(missing_ok=True)  # a signature of an earlier run would no longer match
     return result
+
+
+# -- registration of the short codes (issue 19) -------------------------------------------------------
+
+def registration(job: Job, data: bytes, image, sources=(), *, issuer: str, signed: bool, issued: str | None = None,
+                 picture: tuple[str, bytes] | None = None):
+    """The `Registration` of a file that carries its short code: its hashes (sha256 of the bytes; the
+    perceptual hash of its picture, a PDF's first page) and a thumbnail of at most 480 px wide. `image`
+    is the picture the file was encoded from when at hand (nothing is decoded then); `sources` the
+    file's manifest sources (the figures it shows); `picture`: (phash, thumbnail) already made of the
+    same picture (a print file's screen PDF)."""
+    import datetime as dt
+
+    from ..output.thumbnails import first_page
+    from ..provenance.codes import THUMBNAIL_BOX, Registration, picture_of, picture_record
+
+    if picture is None:
+        if image is None:
+            # a PDF's first page drawn once at thumbnail size; a picture decoded from its bytes
+            image = first_page(data, THUMBNAIL_BOX) if job.ext == ".pdf" else picture_of(data, job.ext)
+        picture = picture_record(image)
+    phash, thumbnail = picture
+    agency = job.agency
+    return Registration(
+        code=job.code, agency=agency.name, agency_code=agency.code, kind=code_kind(job), design=job.design,
+        format=job.format if not job.print_marks else f"{job.format}-cetak", file=job.name,
+        sha256=hashlib.sha256(data).hexdigest(), phash=phash,
+        issued=issued or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), issuer=issuer, signed=signed,
+        sources=source_lines(job.pack, sources),
+        thumbnail=thumbnail)
+
+
+def code_kind(job: Job) -> str:
+    """The kind a registration names: a carousel is a kind of its own (its code is not the poster's)."""
+    return "carousel" if job.kind == "poster" and job.format == "carousel" else job.kind
+
+
+def registered(job: Job) -> bool:
+    """Whether the job's file shows its code: every coded file but a carousel's cover and point slides."""
+    if job.code is None:
+        return False
+    slide, slides = job.entry.get("slide"), job.entry.get("slides")
+    return slide is None or slide == slides
+
+
+def source_lines(pack: Pack, sources) -> tuple[str, ...]:
+    """The source lines ("KASN, 22 November 2023") of the figures a file shows (its manifest sources)."""
+    lines = []
+    for source in sources:
+        try:
+            line = pack.statistics.get(source["id"]).source_line
+        except (NetralError, KeyError, TypeError):
+            continue
+        if line not in lines:
+            lines.append(line)
+    return tuple(lines)
+
+
+def _old_registrations(folder: Path) -> dict[str, object]:
+    """The registrations of the folder's index by file name (none when there is no index, or it is
+    unreadable: then the files are registered again)."""
+    from ..provenance.codes import INDEX_FOLDER, INDEX_NAME, read_index
+
+    path = folder / INDEX_FOLDER / INDEX_NAME
+    if not path.is_file():
+        return {}
+    try:
+        return {r.file: r for r in read_index(path)}
+    except NetralError:
+        return {}
+
+
+def _write_index(folder: Path, registrations: list, had_index: bool) -> list[str]:
+    """keaslian/index.json and its thumbnails (none when nothing carries a code and there was no
+    index); the folder is removed when its last registration goes."""
+    from ..provenance.codes import INDEX_FOLDER, write_index
+
+    if not registrations:
+        index = folder / INDEX_FOLDER
+        if had_index or index.is_dir():
+            for stale in index.glob("*"):
+                if stale.is_file():
+                    stale.unlink(missing_ok=True)
+            try:
+                index.rmdir()
+            except OSError:
+                pass
+        return []
+    return write_index(folder, registrations)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -11,13 +11,14 @@ registered original (its thumbnail) side by side.
     phash = perceptual_hash(image)                                # 16 hex digits (64-bit pHash)
     hash_distance(phash, other)                                   # Hamming distance, 0 … 64
 
-    write_index(kit_folder, registrations)        # keaslian/index.json + keaslian/<code>-<format>.jpg
+    write_index(kit_folder, registrations)        # keaslian/index.json + keaslian/<code>-<digest>.jpg
     index = StaticIndex.load(kit_folder)          # also a batch folder (every agency's index) or keaslian/
     index.by_code("K7Q2-9XA"); index.nearest(phash)   # -> [(distance, Registration)], nearest first
 
 The static index (`keaslian/index.json`, version 1): `{"version": 1, "registrations": [...]}`, each
 registration as `Registration.to_json(thumbnail=NAME)`: its fields, and the thumbnail as the name of a
-JPEG beside index.json (`"thumbnail": "K7Q2-9XA-feed.jpg"`). Without a name (`to_json()`, e.g. for an
+JPEG beside index.json (`"thumbnail": "K7Q2-9XA-3f1c0d9a2b7e.jpg"`: the code and the thumbnail's
+digest). Without a name (`to_json()`, e.g. for an
 API), the thumbnail is inlined as `"thumbnail_base64"`. `from_json` reads either. The store keeps the
 thumbnail as bytes (store/).
 
@@ -49,6 +50,7 @@ INDEX_FOLDER = "keaslian"  # in a kit folder
 INDEX_NAME = "index.json"
 INDEX_VERSION = 1
 THUMBNAIL_BOX = (480, 960)  # a registration's thumbnail: at most 480 px wide (a story: 480 × 853)
+THUMBNAIL_QUALITY = 60  # ~40 KB for a poster at 480 px; it shows the design, it is not the original
 # The largest Hamming distance (of 64 bits) at which a picture is taken for a registered original.
 # Measured (tests/test_codes.py, benchmarks in the module's report): a feed poster recompressed as
 # WhatsApp does (800 px wide, JPEG quality 50) is at 0–2 of its original, a phone screenshot crop with a
@@ -120,10 +122,19 @@ def registration_thumbnail(data: bytes | None, ext: str, image=None) -> bytes:
     it was encoded from), through the one thumbnailer."""
     from ..output.thumbnails import thumbnail
 
-    made = thumbnail(data, ext, THUMBNAIL_BOX, image=image, background=(255, 255, 255))
+    made = thumbnail(data, ext, THUMBNAIL_BOX, image=image, background=(255, 255, 255), quality=THUMBNAIL_QUALITY)
     if made is None:
         raise NetralError(f"Berkas {ext} tidak punya gambar untuk didaftarkan.")
     return made[0]
+
+
+def picture_record(image) -> tuple[str, bytes]:
+    """A published picture -> (perceptual hash, thumbnail JPEG), from one copy shrunk by a whole factor
+    to about the thumbnail's width (the hash of that copy is the full picture's within a bit or two, and
+    costs a tenth)."""
+    factor = int(image.width / THUMBNAIL_BOX[0])
+    small = image.reduce(factor) if factor > 1 else image
+    return perceptual_hash(small), registration_thumbnail(None, ".png", image=small)
 
 
 def picture_of(data: bytes, ext: str):
@@ -162,8 +173,9 @@ class Registration:
 
     @property
     def thumbnail_name(self) -> str:
-        """The thumbnail's file name in a static index."""
-        return f"{self.code}-{self.format}.jpg"
+        """The thumbnail's file name in a static index: the code and the thumbnail's own digest, so the
+        files of one design that look the same (a screen PDF and its print file) share one."""
+        return f"{self.code}-{hashlib.sha256(self.thumbnail).hexdigest()[:12]}.jpg"
 
     def to_json(self, thumbnail: str | None = None) -> dict:
         """A JSON-ready dict: the fields, and the thumbnail as `thumbnail` (the given file name) or, without
@@ -303,15 +315,24 @@ def write_index(folder, registrations) -> list[str]:
     written = []
     for registration in registrations:
         path = target / registration.thumbnail_name
-        if not path.is_file() or path.read_bytes() != registration.thumbnail:
+        if _read(path) != registration.thumbnail:
             write_atomic(path, registration.thumbnail)
         written.append(f"{INDEX_FOLDER}/{registration.thumbnail_name}")
-    write_atomic(target / INDEX_NAME, index_bytes(registrations))
+    data = index_bytes(registrations)
+    if _read(target / INDEX_NAME) != data:
+        write_atomic(target / INDEX_NAME, data)
     keep = {r.thumbnail_name for r in registrations}
     for stale in target.glob("*.jpg"):
         if stale.name not in keep:
             stale.unlink(missing_ok=True)
     return sorted(set(written)) + [f"{INDEX_FOLDER}/{INDEX_NAME}"]
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 __all__ = [
@@ -326,6 +347,7 @@ __all__ = [
     "normalize_code",
     "perceptual_hash",
     "picture_of",
+    "picture_record",
     "rank_nearest",
     "read_index",
     "registration_thumbnail",

@@ -56,12 +56,21 @@ class _Tx:
             self._cursor.executemany(self._convert(sql), rows)
 
 
+def _hamming(a, b) -> int | None:
+    try:
+        return (int(a, 16) ^ int(b, 16)).bit_count()
+    except (TypeError, ValueError):
+        return None
+
+
 class SQLiteEngine(Engine):
     """One writer connection and one reader connection per process, each behind a lock (sqlite3
     objects are not for concurrent threads). WAL lets other processes read while one writes;
     `BEGIN IMMEDIATE` takes the write lock up front so two processes never deadlock on an upgrade."""
 
     dialect = "sqlite"
+    # SQL of the Hamming distance between a column of 16 hex digits and a parameter of 16 hex digits
+    hamming = "netral_hamming({column}, ?)"
 
     def __init__(self, path: str):
         self.path = path
@@ -88,6 +97,8 @@ class SQLiteEngine(Engine):
             conn.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable against a crash of the process
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
+            # the Hamming distance of two hex perceptual hashes (PostgreSQL: bit_count, `hamming`)
+            conn.create_function("netral_hamming", 2, _hamming, deterministic=True)
         except sqlite3.Error as exc:
             raise NetralError(f"Basis data SQLite {self.path} tidak bisa dibuka: {exc}.") from None
         return conn
@@ -123,6 +134,7 @@ class PostgresEngine(Engine):
 
     dialect = "postgresql"
     blob = "BYTEA"
+    hamming = "bit_count(CAST('x' || {column} AS bit(64)) # CAST('x' || ? AS bit(64)))"
 
     def __init__(self, url: str, pool_size: int = POOL_SIZE):
         try:

@@ -46,6 +46,27 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             job TEXT PRIMARY KEY REFERENCES kit_jobs (id) ON DELETE CASCADE,
             data {blob} NOT NULL)""",
     ]),
+    (2, "registrations of the short codes (issue 19)", [
+        # One row per published file that carries a short code: what /cek shows for a code or a
+        # picture. The file's sha256 is the key: registering a kit again adds only its new files, and
+        # a re-made kit's older files stay findable (printed posters do not change with the kit).
+        """CREATE TABLE registrations (
+            sha256 TEXT PRIMARY KEY,
+            code TEXT NOT NULL,         -- "K7Q2-9XA"
+            agency TEXT NOT NULL,       -- the name as printed
+            agency_code TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            design TEXT NOT NULL,
+            format TEXT NOT NULL,
+            file TEXT NOT NULL,         -- its name in the kit folder
+            phash TEXT NOT NULL,        -- 16 hex digits (provenance.codes.perceptual_hash)
+            issued TEXT NOT NULL,       -- ISO 8601 UTC
+            issuer TEXT NOT NULL,
+            signed INTEGER NOT NULL,
+            sources TEXT NOT NULL,      -- JSON list of source lines
+            thumbnail {blob} NOT NULL)""",
+        "CREATE INDEX registrations_code ON registrations (code)",
+    ]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 LOCK_KEY = 0x6E657472  # "netr": PostgreSQL advisory lock held while migrating

@@ -225,6 +225,72 @@ class Store:
             return {state: int(n) for state, n in tx.execute("SELECT state, COUNT(*) FROM kit_jobs GROUP BY state")}
 
 
+    # -- registrations of the short codes (issue 19) ------------------------------------------------
+
+    _REG_COLUMNS = ("sha256, code, agency, agency_code, kind, design, format, file, phash, issued, issuer, signed, "
+                    "sources, thumbnail")
+
+    def register(self, registrations) -> int:
+        """Add registrations (provenance.codes.Registration) in one transaction; a file already
+        registered (same sha256) keeps its first record. Returns how many were new."""
+        rows = [(r.sha256, r.code, r.agency, r.agency_code, r.kind, r.design, r.format, r.file, r.phash.lower(),
+                 r.issued, r.issuer, 1 if r.signed else 0, json.dumps(list(r.sources), ensure_ascii=False),
+                 r.thumbnail) for r in registrations]
+        rows.sort()  # a fixed order: no deadlocks between replicas
+        with self.engine.transaction() as tx:
+            before = tx.execute("SELECT COUNT(*) FROM registrations")[0][0]
+            tx.executemany(f"INSERT INTO registrations ({self._REG_COLUMNS}) VALUES "
+                           f"({', '.join('?' * 14)}) ON CONFLICT (sha256) DO NOTHING", rows)
+            after = tx.execute("SELECT COUNT(*) FROM registrations")[0][0]
+        return int(after) - int(before)
+
+    def registrations_by_code(self, code: str) -> list:
+        """The registrations of a code (as typed or read from a QR: normalised first), by file."""
+        from ..provenance.codes import normalize_code
+
+        normal = normalize_code(code)
+        if normal is None:
+            return []
+        with self.engine.transaction(write=False) as tx:
+            rows = tx.execute(f"SELECT {self._REG_COLUMNS} FROM registrations WHERE code = ? ORDER BY format, file, "
+                              "sha256", (normal,))
+        return [_registration(row) for row in rows]
+
+    def nearest_registrations(self, phash: str, limit: int = 3, max_distance: int | None = None) -> list[tuple]:
+        """The registrations nearest to a perceptual hash, (distance, Registration), nearest first (then
+        by code, format and file), at most `limit`, none farther than `max_distance`
+        (provenance.codes.MAX_DISTANCE by default). The distance is computed in the database."""
+        from ..provenance.codes import MAX_DISTANCE, hash_distance
+
+        max_distance = MAX_DISTANCE if max_distance is None else max_distance
+        try:
+            hash_distance(phash, phash)
+        except (TypeError, ValueError):
+            return []
+        if len(phash) != 16 or limit <= 0:
+            return []
+        distance = self.engine.hamming.format(column="phash")
+        with self.engine.transaction(write=False) as tx:
+            rows = tx.execute(f"SELECT * FROM (SELECT {distance} AS distance, {self._REG_COLUMNS} FROM registrations) "
+                              "AS scored WHERE distance <= ? ORDER BY distance, code, format, file LIMIT ?",
+                              (phash.lower(), max_distance, limit))
+        return [(int(row[0]), _registration(row[1:])) for row in rows]
+
+    def registration_count(self) -> int:
+        with self.engine.transaction(write=False) as tx:
+            return int(tx.execute("SELECT COUNT(*) FROM registrations")[0][0])
+
+
+def _registration(row):
+    from ..provenance.codes import Registration
+
+    (sha256, code, agency, agency_code, kind, design, fmt, file, phash, issued, issuer, signed, sources,
+     thumbnail) = row
+    return Registration(code=code, agency=agency, agency_code=agency_code, kind=kind, design=design, format=fmt,
+                        file=file, sha256=sha256, phash=phash, issued=issued, issuer=issuer, signed=bool(signed),
+                        sources=tuple(json.loads(sources)), thumbnail=bytes(thumbnail))
+
+
 class EventWriter:
     """Events counted in groups: `submit` queues one and returns a Future that is resolved when its
     transaction has committed, so an answered request is a counted event, and a burst of many clients
