@@ -18,7 +18,7 @@ from .options import fail_cleanly, load_inputs, pack_options
               help="Alamat tempat folder ini disajikan, mis. https://sleman.go.id/netral (untuk pratinjau tautan "
                    "dan caption; bawaan: [web] public_url di brand.toml).")
 @pack_options
-@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(),
               help="Folder situs statis (dibuat bila belum ada; menjalankan ulang hanya menulis yang berubah).")
 @fail_cleanly
 def site(agency_query, level, province, public_url, brand_dir, agencies_csv, out_dir):
@@ -42,8 +42,12 @@ def site(agency_query, level, province, public_url, brand_dir, agencies_csv, out
         if not agencies:
             raise NetralError("Tidak ada instansi yang cocok dengan pilihan --level/--province ini.")
     url = configured_public_url(pack, public_url)
-    click.echo(f"{len(agencies)} instansi → {out_dir}/", err=True)
-    result = build_site(pack, agencies, out_dir, url)
+
+    def progress(done: int, total: int, agency) -> None:
+        if total > 1:
+            click.echo(f"[{done}/{total}] {agency.short_name}", err=True)
+
+    result = build_site(pack, agencies, out_dir, url, progress=progress)
     click.echo(result.summary())
     first = agencies[0].slug
     click.echo(f"Sajikan folder ini dengan server web apa pun; halaman instansi: {out_dir}/t/{first}/index.html")

@@ -102,7 +102,8 @@ def _prepare(folder: Path) -> dict:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise disk_error(exc, folder.parent) or NetralError(
-            f"Folder {folder} tidak dapat dibuat: {exc.strerror or exc}. Pilih folder keluaran lain.") from None
+            f"Folder {folder} tidak dapat dibuat: sebagian jalurnya berupa berkas atau tidak dapat ditulis. "
+            "Pilih folder keluaran lain.") from None
     record_path = folder / RECORD
     try:
         record = json.loads(record_path.read_text("utf-8"))
@@ -143,9 +144,11 @@ def _addresses(public_url: str | None, agency: Agency | None, pack: Pack) -> tup
     return url, {**og, "url": url}
 
 
-def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: str | None = None) -> SiteResult:
+def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: str | None = None,
+               progress=None) -> SiteResult:
     """Write the static site of `agencies` into `out` (see the module docstring); `public_url` is the
-    address the folder will be served at (absolute links: previews, captions)."""
+    address the folder will be served at (absolute links: previews, captions); `progress(done, total,
+    agency)` is called after each agency."""
     from ..assets.card import build_card
 
     folder = Path(out)
@@ -180,7 +183,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
     formats = twibbon_formats(pack)
     designs = {d.name: d for d in list_designs(pack, "twibbon")}
     wanted = tuple(sorted({(f, ".png") for fs in formats.values() for f in fs}))
-    for agency in agencies:
+    for done, agency in enumerate(agencies, 1):
         slug = quote(agency.slug)
         jobs = plan_kit(pack, agency, KitOptions(only=("twibbon",), twibbon_formats=wanted))
         prints = {(j.kind, j.design, j.format): j.fingerprint for j in jobs}
@@ -197,6 +200,8 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
         writer.put(f"t/{slug}/index.html", html.encode())
         writer.put(f"t/{slug}/manifest.webmanifest",
                    offline.manifest_bytes(offline.manifest(pack, "../../", agency, start_url="./")))
+        if progress is not None:
+            progress(done, len(agencies), agency)
 
     # The home page, its card, and the search list (with the agencies of earlier runs).
     writer.made("cards/index.png", None, lambda: build_card(pack, custom_agency(HOME_CARD_AGENCY), ext=".png").data)

@@ -663,7 +663,8 @@ function keepForOffline(urls) {
   if (!worker || !state.agency) return;
   worker.ready.then((registration) => {
     const manifest = $("link[rel=manifest]")?.href;
-    registration.active?.postMessage({ type: "keep", urls: [location.href, ...(manifest ? [manifest] : []), ...urls] });
+    const absolute = urls.map((url) => new URL(url, location.href).href); // the static site's are relative
+    registration.active?.postMessage({ type: "keep", urls: [location.href, ...(manifest ? [manifest] : []), ...absolute] });
   }).catch(() => {});
 }
 
@@ -680,7 +681,8 @@ if (worker) {
 if (STATIC_SITE && (studio.dataset.pageUrl || "").includes(PAGE_URL_MARK)) {
   const here = location.href.split(/[?#]/)[0].replace(/index\.html$/, "");
   studio.dataset.pageUrl = here;
-  ui.caption.value = ui.caption.value.split(PAGE_URL_MARK).join(here);
+  ui.caption.textContent = ui.caption.textContent.split(PAGE_URL_MARK).join(here);
+  ui.caption.value = ui.caption.textContent;
   for (const link of $$("#share-links a")) {
     link.href = link.href.split(PAGE_URL_MARK).join(encodeURIComponent(here));
   }
