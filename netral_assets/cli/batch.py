@@ -95,10 +95,14 @@ class _Report:
 @click.option("--draft", is_flag=True,
               help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
                    "jalankan ulang tanpa --draft untuk versi final.")
+@click.option("--public-url", "public_url", metavar="URL",
+              help="Alamat publik aplikasi web (mis. https://netral.instansi.go.id): kode keaslian dicetak sebagai "
+                   "\"Cek keaslian: ALAMAT/cek/KODE\" (dengan kode QR pada poster cetak dan leaflet) dan poster ajakan "
+                   "dibuat. Bawaan: [web] public_url di brand.toml; tanpa keduanya dicetak \"Kode keaslian: KODE\".")
 @identity_option
 @fail_cleanly
 def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof, logos_dir,
-          draft, identity):
+          draft, identity, public_url):
     """Buat kit untuk banyak instansi sekaligus (paralel, dapat dilanjutkan) dengan manifest.json dan proof.pdf.
 
     Contoh: netral batch --level kabkota --province 34 --zip --out kits
@@ -108,7 +112,10 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
 
     pack, registry, _ = load_inputs(brand_dir, None)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    kit_options = KitOptions(only=parts, identity=identity, logos=logos_dir, draft=draft)
+    from .kit import _public_url
+
+    extra = {"public_url": _public_url(public_url)} if public_url else {}
+    kit_options = KitOptions(only=parts, identity=identity, logos=logos_dir, draft=draft, extra=extra)
     signing_identity(kit_options)  # a bad key or certificate is refused before any worker starts
     options = BatchOptions(kit_options, workers=workers, zip=make_zip, proof=not no_proof, force=force)
     agencies, selection_errors = select_agencies(registry, level, province, agencies_csv)

@@ -23,9 +23,13 @@ from .options import agency_option, fail_cleanly, identity_option, load_inputs, 
 @click.option("--draft", is_flag=True,
               help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
                    "jalankan ulang tanpa --draft untuk versi final.")
+@click.option("--public-url", "public_url", metavar="URL",
+              help="Alamat publik aplikasi web (mis. https://netral.instansi.go.id): kode keaslian dicetak sebagai "
+                   "\"Cek keaslian: ALAMAT/cek/KODE\" (dengan kode QR pada poster cetak dan leaflet) dan poster ajakan "
+                   "dibuat. Bawaan: [web] public_url di brand.toml; tanpa keduanya dicetak \"Kode keaslian: KODE\".")
 @identity_option
 @fail_cleanly
-def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, identity):
+def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, public_url, identity):
     """Buat kit lengkap satu instansi: twibbon, logo, poster, carousel, leaflet, PDF cetak, manifest.json
     dan caption.txt."""
     from ..batch.options import summarise_errors
@@ -34,7 +38,9 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, ident
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity, logo=logo, draft=draft))
+    extra = {"public_url": _public_url(public_url)} if public_url else {}
+    result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity, logo=logo, draft=draft,
+                                                         extra=extra))
     emblem = emblem_for(agency, KitOptions(logo=logo))
     click.echo(f"Kit {agency.name}: {result.files} berkas di {result.folder}/"
                + (f" dengan logo {emblem.name}" if emblem else "")
@@ -44,6 +50,10 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, ident
     if draft:
         click.echo("DRAF: setiap berkas bertanda \"DRAF — BELUM DISETUJUI\". Setelah disetujui, jalankan ulang "
                    "tanpa --draft.")
+    if result.registrations:
+        codes = len({r.code for r in result.registrations})
+        click.echo(f"Kode keaslian: {codes} kode untuk {len(result.registrations)} berkas, terdaftar di "
+                   f"{result.folder}/keaslian/index.json (muat ke aplikasi web dengan netral register).")
     for entry in result.flagged:
         click.echo(f"PERIKSA {entry['path']}: {'; '.join(entry['findings'])}", err=True)
     warnings = sorted({w for entry in result.entries for w in entry.get("warnings", [])})
@@ -60,3 +70,12 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, ident
                           "lalu jalankan ulang: berkas yang sudah jadi tidak dibuat ulang.")
     if result.flagged:
         raise NetralError(f"{result.findings} berkas punya temuan preflight (ditandai di manifest.json).")
+
+
+def _public_url(url: str) -> str:
+    """--public-url checked: an http(s) address with a host, without a trailing slash."""
+    url = url.strip().rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest.split("/", 1)[0] or any(c.isspace() for c in url):
+        raise NetralError(f"--public-url {url!r} bukan alamat web. Tulis lengkap, mis. https://netral.instansi.go.id")
+    return url

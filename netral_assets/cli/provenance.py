@@ -1,4 +1,5 @@
-"""`netral identity init|import|show` and `netral verify FILE…` (see `provenance`)."""
+"""`netral identity init|import|show`, `netral verify FILE…` (see `provenance`) and `netral register
+FOLDER…` (the short codes of kit and batch folders into the web app's store)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,44 @@ def verify(files, trust_files, as_json):
         click.echo(f"{len(reports)} berkas diperiksa, {len(reports) - bad} asli.")
     if bad:
         click.get_current_context().exit(1)
+
+
+@click.command("register")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--database", metavar="URL", envvar="NETRAL_DATABASE", default=None,
+              help="Basis data aplikasi web: sqlite:///PATH atau postgresql://… (atau NETRAL_DATABASE); "
+                   "bawaan: SQLite di --data-dir.")
+@click.option("--data-dir", metavar="FOLDER", envvar="NETRAL_DATA_DIR", default=None,
+              help="Folder data aplikasi web (bawaan ./netral-data), seperti pada netral serve.")
+@fail_cleanly
+def register(folders, database, data_dir):
+    """Daftarkan kode keaslian kit ke basis data aplikasi web, agar /cek mengenalinya.
+
+    
+    FOLDER: folder kit (OUT/<slug-instansi>) atau folder batch (semua kitnya).
+    Yang dimuat: keaslian/index.json setiap kit, dicocokkan dengan manifest.json
+    kit itu. Berkas yang sudah terdaftar dilewati; kode lama tetap terdaftar
+    (poster yang telanjur tercetak tetap bisa dicek).
+
+    Contoh: netral register out/ --database postgresql://netral@db/netral
+    """
+    from ..provenance.codes import StaticIndex
+    from ..store import open_store
+    from .serve import database_url
+
+    registrations = []
+    for folder in folders:
+        registrations.extend(StaticIndex.load(folder, check_manifest=True).registrations)
+    store = open_store(database_url(database, data_dir))
+    try:
+        added = store.register(registrations)
+        where = store.engine.describe()
+    finally:
+        store.close()
+    codes = len({r.code for r in registrations})
+    agencies = len({r.agency_code for r in registrations})
+    click.echo(f"{len(registrations)} berkas berkode ({codes} kode, {agencies} instansi): {added} baru terdaftar, "
+               f"{len(registrations) - added} sudah terdaftar sebelumnya; basis data {where}.")
 
 
 def _interactive() -> bool:

@@ -14,6 +14,7 @@ registered original (its thumbnail) side by side.
     write_index(kit_folder, registrations)        # keaslian/index.json + keaslian/<code>-<digest>.jpg
     index = StaticIndex.load(kit_folder)          # also a batch folder (every agency's index) or keaslian/
     index.by_code("K7Q2-9XA"); index.nearest(phash)   # -> [(distance, Registration)], nearest first
+    find_originals(index, picture)                # a screenshot or forwarded copy -> its originals
 
 The static index (`keaslian/index.json`, version 1): `{"version": 1, "registrations": [...]}`, each
 registration as `Registration.to_json(thumbnail=NAME)`: its fields, and the thumbnail as the name of a
@@ -52,10 +53,14 @@ INDEX_VERSION = 1
 THUMBNAIL_BOX = (480, 960)  # a registration's thumbnail: at most 480 px wide (a story: 480 × 853)
 THUMBNAIL_QUALITY = 60  # ~40 KB for a poster at 480 px; it shows the design, it is not the original
 # The largest Hamming distance (of 64 bits) at which a picture is taken for a registered original.
-# Measured (tests/test_codes.py, benchmarks in the module's report): a feed poster recompressed as
-# WhatsApp does (800 px wide, JPEG quality 50) is at 0–2 of its original, a phone screenshot crop with a
-# status bar at … ; different designs or agencies at … and more.
-MAX_DISTANCE = 10
+# Measured on the kit's feed and story posters (tests/test_codes.py keeps the bounds): recompressed as
+# WhatsApp does (800 px wide, JPEG quality 50) they are at 0–2 of their original; a phone screenshot
+# (a status bar of 66 px on top, 20 px cut at both ends) at 0–4 through `find_originals` (up to 14
+# without its crops); another poster design at 8 and more (carousels' closing slides, which differ
+# only in their title, at 4–10). The same design of another agency is at 0–4: only its footer differs,
+# which a 64-bit hash does not see (`find_originals` orders such originals by a finer hash; the code
+# tells them apart for certain).
+MAX_DISTANCE = 6
 _CONFUSED = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 
@@ -102,19 +107,90 @@ def perceptual_hash(image) -> str:
     """A Pillow image -> its 64-bit perceptual hash (DCT pHash of `imagehash`) as 16 hex digits.
     Transparency is flattened on white first (as a viewer shows it)."""
     import imagehash
+
+    return str(imagehash.phash(_flat(image)))
+
+
+def hash_distance(a: str, b: str) -> int:
+    """The Hamming distance of two hex hashes of the same length (the number of differing bits)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+# What a screenshot adds around a picture: a phone's status bar on top (about 3–8 % of a poster's height
+# seen full width), a navigation bar or the chat's caption at the bottom. `find_originals` hashes the
+# picture with these strips cut away as well, and keeps the best alignment for each original.
+SCREEN_CROPS = tuple((top, bottom) for top in (0.0, 0.02, 0.04, 0.06, 0.08) for bottom in (0.0, 0.03))
+FINE_HASH_SIZE = 16  # 256-bit pHash: orders originals equally near by the 64-bit hash (agencies' footers)
+
+
+def picture_hashes(image) -> list[tuple[str, object]]:
+    """The perceptual hashes of a picture as sent, and with the strips of a screenshot cut away
+    (SCREEN_CROPS): (hash, cropped picture), the picture itself first."""
+    image = _flat(image)
+    found = []
+    for top, bottom in SCREEN_CROPS:
+        box = (0, round(image.height * top), image.width, image.height - round(image.height * bottom))
+        variant = image if (top, bottom) == (0.0, 0.0) else image.crop(box)
+        found.append((perceptual_hash(variant), variant))
+    return found
+
+
+def find_originals(index: CodeIndex, image, limit: int = 3, max_distance: int | None = None
+                   ) -> list[tuple[int, Registration]]:
+    """The registered originals a picture (a forwarded copy, a screenshot) most probably is, as
+    (distance, registration), nearest first: each original at its best alignment with the picture or
+    one of its screenshot crops (`picture_hashes`), within `max_distance` (MAX_DISTANCE) of the 64-bit
+    hash; originals equally near (the same design for several agencies differs only in its footer)
+    ordered by a finer 256-bit hash of the picture against their thumbnails. A match names a design to
+    show side by side, never a proof that nothing was changed."""
+    import imagehash
+
+    max_distance = MAX_DISTANCE if max_distance is None else max_distance
+    best: dict[str, tuple[int, Registration, object]] = {}
+    wide = max(limit * 8, 24)  # the same design of many agencies is equally near: look past them
+    for phash, variant in picture_hashes(image):
+        for distance, registration in index.nearest(phash, wide, max_distance):
+            key = registration.sha256
+            if key not in best or distance < best[key][0]:
+                best[key] = (distance, registration, variant)
+    fine_of: dict[int, object] = {}
+
+    def fine(item) -> int:
+        distance, registration, variant = item
+        if not registration.thumbnail:
+            return FINE_HASH_SIZE ** 2
+        if id(variant) not in fine_of:
+            fine_of[id(variant)] = imagehash.phash(variant, hash_size=FINE_HASH_SIZE)
+        try:
+            thumb = _flat(_open(registration.thumbnail))
+        except OSError:
+            return FINE_HASH_SIZE ** 2
+        return int(fine_of[id(variant)] - imagehash.phash(thumb, hash_size=FINE_HASH_SIZE))
+
+    ranked = sorted(best.values(), key=lambda item: (item[0], fine(item), item[1].code, item[1].format, item[1].file))
+    return [(distance, registration) for distance, registration, _ in ranked[:max(0, limit)]]
+
+
+def _open(data: bytes):
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _flat(image):
+    """A picture as RGB, transparency flattened on white (as a viewer shows it)."""
     from PIL import Image
 
     if image.mode in ("RGBA", "LA", "PA", "P"):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
-        image = flat
-    return str(imagehash.phash(image))
-
-
-def hash_distance(a: str, b: str) -> int:
-    """The Hamming distance of two hex hashes of the same length (the number of differing bits)."""
-    return (int(a, 16) ^ int(b, 16)).bit_count()
+        return flat
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def registration_thumbnail(data: bytes | None, ext: str, image=None) -> bytes:
@@ -251,10 +327,11 @@ class StaticIndex(CodeIndex):
             self._by_code.setdefault(registration.code, []).append(registration)
 
     @classmethod
-    def load(cls, folder) -> StaticIndex:
+    def load(cls, folder, check_manifest: bool = False) -> StaticIndex:
         """The index of a kit folder (its `keaslian/index.json`), of the `keaslian` folder itself, of an
         `index.json` file, or of every kit under a batch folder. NetralError if there is none, or one is
-        damaged."""
+        damaged. `check_manifest`: each index and thumbnail must be the one its kit's manifest.json lists
+        (`netral register`: what goes into the public store is what the kit made, and signed)."""
         folder = Path(folder)
         if folder.is_file():
             files = [folder]
@@ -271,6 +348,8 @@ class StaticIndex(CodeIndex):
                               "Buat kit atau batch dengan versi ini, lalu coba lagi.")
         registrations = []
         for path in files:
+            if check_manifest:
+                check_against_manifest(path)
             registrations.extend(read_index(path))
         return cls(registrations)
 
@@ -297,6 +376,32 @@ def read_index(path: Path) -> list[Registration]:
     if not isinstance(data, dict) or data.get("version") != INDEX_VERSION or not isinstance(data.get("registrations"), list):
         raise NetralError(f"Indeks kode keaslian {path} bukan versi {INDEX_VERSION} yang dikenal program ini.")
     return [Registration.from_json(item, path.parent) for item in data["registrations"]]
+
+
+def check_against_manifest(index: Path) -> None:
+    """NetralError unless `index` (a kit's keaslian/index.json) and its files are those the kit's
+    manifest.json lists under "keaslian" with their sha256."""
+    import hashlib
+
+    index = Path(index)
+    kit = index.parent.parent
+    try:
+        listed = json.loads((kit / "manifest.json").read_text(encoding="utf-8")).get("keaslian")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if not isinstance(listed, list) or not listed:
+        raise NetralError(f"Indeks {index} tidak tercatat di {kit / 'manifest.json'}. Daftarkan hanya folder kit "
+                          "yang dibuat netral kit atau netral batch.")
+    for record in listed:
+        try:
+            path = kit / record["path"]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except (OSError, KeyError, TypeError):
+            raise NetralError(f"Berkas keaslian {record!r} dari manifest {kit / 'manifest.json'} tidak ada. "
+                              "Buat ulang kit-nya.") from None
+        if digest != record.get("sha256"):
+            raise NetralError(f"{path} berubah sejak kit dibuat (sha256-nya tidak sama dengan manifest.json). "
+                              "Buat ulang kit-nya, lalu daftarkan lagi.")
 
 
 def index_bytes(registrations) -> bytes:
@@ -346,6 +451,8 @@ __all__ = [
     "hash_distance",
     "normalize_code",
     "perceptual_hash",
+    "find_originals",
+    "picture_hashes",
     "picture_of",
     "picture_record",
     "rank_nearest",
