@@ -14,6 +14,7 @@ The same pieces serve the static site (site.py): there `root` is the folder the 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import re
@@ -24,6 +25,7 @@ from ..caching import SingleFlight
 from ..model.pack import Pack
 from ..render.fonts import font_file
 from .frames import KIT
+from .pages import _conditional
 
 router = APIRouter(include_in_schema=False)
 
@@ -166,28 +168,22 @@ def _offline_state(request: Request) -> dict:
     found = getattr(app_state, "offline", None)
     if found is None:
         source = worker_source(app_state.static, request.app.state.netral.pack)
-        found = {"sw": source, "sw_etag": f'"{hashlib.sha256(source).hexdigest()[:16]}"'}
+        found = {"sw": source, "sw_gzip": gzip.compress(source, 9, mtime=0)}
         app_state.offline = found
     return found
 
 
-def _etag_matches(request: Request, etag: str) -> bool:
-    return any(t.strip().removeprefix("W/") == etag for t in request.headers.get("if-none-match", "").split(","))
-
-
-def _answer(request: Request, data: bytes, media_type: str, cache_control: str) -> Response:
+def _answer(request: Request, data: bytes, media_type: str, cache_control: str, packed: bytes | None = None) -> Response:
+    """`data` with a strong ETag (304 when it matches), gzipped as `packed` for clients that accept it."""
     etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    if _etag_matches(request, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(data, media_type=media_type, headers=headers)
+    return _conditional(request, data, media_type, etag, cache_control, packed)
 
 
 @router.api_route("/sw.js", methods=["GET", "HEAD"])
 def service_worker(request: Request):
     # Browsers check the worker for updates at most daily anyway; no-cache makes every check real.
-    source = _offline_state(request)["sw"]
-    return _answer(request, source, "text/javascript; charset=utf-8", "no-cache")
+    found = _offline_state(request)
+    return _answer(request, found["sw"], "text/javascript; charset=utf-8", "no-cache", found["sw_gzip"])
 
 
 @router.api_route("/manifest.webmanifest", methods=["GET", "HEAD"])
