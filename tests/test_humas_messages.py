@@ -252,10 +252,12 @@ def test_pesan_form_previews_and_goes_into_the_kit_zip(phone, tmp_path):
     error = page.inner_text("#pesan-error")
     assert "kutipan (quote)" in error and "batas 200 karakter" in error
     assert "kelebihan" in page.inner_text("#pesan-quote-count")
+    assert page.get_attribute("#pesan-quote", "aria-invalid") == "true"
+    assert "pesan-error" in page.get_attribute("#pesan-quote", "aria-describedby")
     assert page.get_attribute("#pesan-preview", "data-state") == "refused"
     page.fill("#pesan-quote", "ASN wajib netral. Layani semua warga dengan adil.")
     page.locator("#pesan-preview[data-state=ready]").wait_for(timeout=30_000)
-    assert page.is_hidden("#pesan-error")
+    assert page.is_hidden("#pesan-error") and page.get_attribute("#pesan-quote", "aria-invalid") is None
 
     # a small kit: the posters part with one design and the feed format, plus the message
     for part in ("twibbon", "logo", "carousel", "stiker", "leaflet", "cetak"):

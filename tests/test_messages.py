@@ -50,6 +50,14 @@ def _longest(pack, portrait):
                                              for i in range(la["points"])]}),
         make_content(pengumuman, {"headline": text_of(la["headline"]), "body": text_of(la["body"]), "link": link,
                                   "link_label": text_of(la["link_label"])}),
+        # without a link the words run across the page under the picture, in the wide boxes
+        make_content(pengumuman, {"headline": text_of(la["headline"]), "image": str(portrait),
+                                  "points": [text_of(la["point"], WORDS[i * 5:] + WORDS[:i * 5])
+                                             for i in range(la["points"])]}),
+        make_content(pengumuman, {"headline": text_of(la["headline"]), "body": text_of(la["body"])}),
+        # short words grow into the room they have (a two-point list, a one-line paragraph)
+        make_content(pengumuman, {"headline": "Apel", "points": ["Senin", "Halaman kantor"], "link": link}),
+        make_content(pengumuman, {"headline": "Apel siaga", "body": "Seluruh ASN hadir."}),
     ]
 
 

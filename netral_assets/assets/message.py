@@ -502,6 +502,34 @@ def fit_address(pack: Pack, text: str, box: Box, what: str, fmt: str) -> Fit:
                       "Pakai alamat yang lebih pendek.")
 
 
+GROWTH = 1.3  # a short announcement's words may be set this much larger than the design's size
+
+
+def _words_area(design: Design, fmt: str, wide: bool) -> float | None:
+    """The height an announcement's points or paragraph may fill: from where they start (under the
+    picture when they run across the page) down to 48 px above the footer, as the template places
+    them (templates/poster/pengumuman/template.html.j2 computes the same)."""
+    s = design.settings(fmt)
+    if "list_top" not in s:
+        return None
+    top = max(s["list_top"], s["hero_top"] + s["hero_h"] + 40) if wide else s["list_top"]
+    foot_top = design.format(fmt).height - s.get("safe_bottom", 0) - 150
+    return foot_top - 48 - top
+
+
+def _grown(box: Box, area: float | None, count: int, gap: float) -> Box:
+    """`box` allowed to grow (up to GROWTH times its size) into its share of `area` when `count` texts
+    share it: a two-point list is set larger than a five-point one, a short paragraph larger than a
+    long one. The floor and the number of lines stay the design's, so every text within the limits
+    still fits, and the texts together never pass `area`."""
+    if not area:
+        return box
+    share = math.floor((area - (count - 1) * gap) / count)
+    if share <= box.height:
+        return box
+    return replace(box, max_size=math.floor(box.max_size * GROWTH), height=share)
+
+
 def message_context(pack: Pack, design: Design, fmt: str, content: Content) -> dict:
     """What the design's template sees as `message`: the content and its texts fitted to the format's
     boxes (`[fit.*]` in design.toml). Points share one size (the smallest that fits them all)."""
@@ -513,14 +541,22 @@ def message_context(pack: Pack, design: Design, fmt: str, content: Content) -> d
         fits["title"] = _fit(pack, content.title, boxes["role"], _label("title"), fmt)
     else:
         fits["headline"] = _fit(pack, content.headline, boxes["headline"], _label("headline"), fmt, balanced=True)
+        # Without a link the side column holds only the picture: the words run across the page under
+        # it, in the design's wide boxes (`[fit.point_wide]`, `[fit.body_wide]`) when it has them.
+        wide = (not content.link and "point_wide" in boxes and "body_wide" in boxes
+                and design.settings(fmt).get("wide", True))
+        fits["wide"] = wide
+        area = _words_area(design, fmt, wide)
         if content.points:
-            box = boxes["point"]
+            box = _grown(boxes["point_wide" if wide else "point"], area, len(content.points),
+                         design.settings(fmt).get("list_gap", 18))
             sizes = [_fit(pack, p, box, _label(f"points[{i + 1}]"), fmt).size for i, p in enumerate(content.points)]
             common = replace(box, max_size=min(sizes))
             fits["points"] = [_fit(pack, p, common, _label(f"points[{i + 1}]"), fmt)
                               for i, p in enumerate(content.points)]
         if content.body:
-            fits["body"] = _fit(pack, content.body, boxes["body"], _label("body"), fmt)
+            fits["body"] = _fit(pack, content.body, _grown(boxes["body_wide" if wide else "body"], area, 1, 0),
+                                _label("body"), fmt)
         if content.link:
             if content.link_label:
                 fits["link_label"] = _fit(pack, content.link_label, boxes["link_label"], _label("link_label"), fmt)

@@ -136,6 +136,22 @@ function messagePanel(panel) {
     return data;
   }
 
+  // The field a refusal names ("kolom kutipan (quote) …", "poin (points[2])") is marked invalid and
+  // points at the message, so a screen reader hears why when it reaches the field.
+  function markInvalid(detail) {
+    $$("[aria-invalid]", panel).forEach((field) => {
+      field.removeAttribute("aria-invalid");
+      field.setAttribute("aria-describedby", (field.getAttribute("aria-describedby") || "").replace(` ${problem.id}`, ""));
+    });
+    const named = /\((\w+)(?:\[(\d+)\])?\)/.exec(detail || "");
+    if (!named) return;
+    const fields = $$(`[name="${design}.${named[1]}"]`, panel).filter((field) => !field.closest(".field[hidden]"));
+    const field = named[2] ? fields.filter((f) => f.value.trim())[Number(named[2]) - 1] : fields[0];
+    if (!field || field.type === "file") return;
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", `${field.getAttribute("aria-describedby") || ""} ${problem.id}`.trim());
+  }
+
   function showExample() {
     if (shown) URL.revokeObjectURL(shown);
     shown = null;
@@ -173,6 +189,7 @@ function messagePanel(panel) {
           detail = "";
         }
         say(problem, detail || `Pratinjau gagal dibuat (kode ${response.status}). Coba lagi.`);
+        markInvalid(detail);
         figure.classList.add("stale");
         image.dataset.state = "refused";
         status.textContent = "Pratinjau belum diperbarui: perbaiki isian yang disebut di atas.";
@@ -189,6 +206,7 @@ function messagePanel(panel) {
       image.dataset.state = "ready";
       figure.classList.remove("example", "stale");
       say(problem, "");
+      markInvalid("");
       status.textContent = "Pratinjau diperbarui (format feed). Format lain mengikuti pilihan format poster.";
     } catch (failure) {
       if (failure.name === "AbortError") return;
