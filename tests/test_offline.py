@@ -114,6 +114,7 @@ def test_offline_after_one_visit_the_page_frames_a_photo_and_nothing_keeps_or_se
     assert page.evaluate("navigator.onLine") is False
     assert page.evaluate("fetch('/healthz').then(() => 'online', () => 'offline')") == "offline"
     assert page.inner_text("#agency-name") == "Pemerintah Kabupaten Sleman"
+    assert "Tanpa sinyal" in page.inner_text("#offline-note")  # the page says so, and that it still works
     photo = make_photo(tmp_path / "foto-pribadi.jpg")
     page.set_input_files("#photo", str(tmp_path / "foto-pribadi.jpg"))
     page.locator("#studio[data-photo=ready]").wait_for()

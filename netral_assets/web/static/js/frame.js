@@ -677,6 +677,14 @@ if (worker) {
   });
 }
 
+// Without signal the page says so (and that it still works); the note goes when the signal is back.
+const showSignal = () => {
+  $("#offline-note").hidden = navigator.onLine;
+};
+window.addEventListener("online", showSignal);
+window.addEventListener("offline", showSignal);
+showSignal();
+
 // The static site without a public address: the page's address is where it was opened.
 if (STATIC_SITE && (studio.dataset.pageUrl || "").includes(PAGE_URL_MARK)) {
   const here = location.href.split(/[?#]/)[0].replace(/index\.html$/, "");
