@@ -16,7 +16,7 @@ from .options import fail_cleanly, load_inputs, pack_options
 @click.option("--province", help="Hanya instansi di satu provinsi: kode (34), slug atau nama.")
 @click.option("--public-url", "public_url",
               help="Alamat tempat folder ini disajikan, mis. https://sleman.go.id/netral (untuk pratinjau tautan "
-                   "dan caption; bawaan: [web] public_url di brand.toml).")
+                   "dan caption). Bukan [web] public_url di brand.toml: itu alamat server aplikasi.")
 @pack_options
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(),
               help="Folder situs statis (dibuat bila belum ada; menjalankan ulang hanya menulis yang berubah).")
@@ -27,7 +27,7 @@ def site(agency_query, level, province, public_url, brand_dir, agencies_csv, out
     Foto tetap dibingkai di browser dan tidak pernah diunggah. Hitungan partisipasi dan kit untuk humas
     butuh server (netral serve); halaman statis mengatakannya dan tetap berfungsi tanpanya.
     """
-    from ..web.links import configured_public_url
+    from ..web.links import check_public_url
     from ..web.site import build_site
 
     if agency_query and (level or province):
@@ -41,7 +41,7 @@ def site(agency_query, level, province, public_url, brand_dir, agencies_csv, out
         agencies = registry.select(level or "semua", province)
         if not agencies:
             raise NetralError("Tidak ada instansi yang cocok dengan pilihan --level/--province ini.")
-    url = configured_public_url(pack, public_url)
+    url = check_public_url(public_url)
 
     def progress(done: int, total: int, agency) -> None:
         if total > 1:

@@ -28,6 +28,7 @@ const KINDS = [
 function kindOf(request) {
   if (request.method !== "GET") return null;
   const url = new URL(request.url);
+  if (!/^https?:$/.test(url.protocol)) return null; // never blob: or data: (a photo, a picture made from it)
   if (url.origin !== SCOPE.origin || !url.pathname.startsWith(SCOPE.pathname)) return null;
   const path = url.pathname.slice(SCOPE.pathname.length);
   for (const [kind, pattern, query] of KINDS) {
