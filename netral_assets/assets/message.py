@@ -503,6 +503,7 @@ def fit_address(pack: Pack, text: str, box: Box, what: str, fmt: str) -> Fit:
 
 
 GROWTH = 1.3  # a short announcement's words may be set this much larger than the design's size
+UNDER_HEADLINE = 0.72  # ... but stay this much smaller than the headline as set (the hierarchy holds)
 
 
 def _words_area(design: Design, fmt: str, wide: bool) -> float | None:
@@ -517,17 +518,19 @@ def _words_area(design: Design, fmt: str, wide: bool) -> float | None:
     return foot_top - 48 - top
 
 
-def _grown(box: Box, area: float | None, count: int, gap: float) -> Box:
+def _grown(box: Box, area: float | None, count: int, gap: float, headline: float) -> Box:
     """`box` allowed to grow (up to GROWTH times its size) into its share of `area` when `count` texts
     share it: a two-point list is set larger than a five-point one, a short paragraph larger than a
-    long one. The floor and the number of lines stay the design's, so every text within the limits
-    still fits, and the texts together never pass `area`."""
+    long one, never larger than UNDER_HEADLINE times the `headline` as set. The floor and the number
+    of lines stay the design's, so every text within the limits still fits, and the texts together
+    never pass `area`."""
     if not area:
         return box
     share = math.floor((area - (count - 1) * gap) / count)
-    if share <= box.height:
+    size = math.floor(min(box.max_size * GROWTH, headline * UNDER_HEADLINE))
+    if share <= box.height or size <= box.max_size:
         return box
-    return replace(box, max_size=math.floor(box.max_size * GROWTH), height=share)
+    return replace(box, max_size=size, height=share)
 
 
 def message_context(pack: Pack, design: Design, fmt: str, content: Content) -> dict:
@@ -549,14 +552,14 @@ def message_context(pack: Pack, design: Design, fmt: str, content: Content) -> d
         area = _words_area(design, fmt, wide)
         if content.points:
             box = _grown(boxes["point_wide" if wide else "point"], area, len(content.points),
-                         design.settings(fmt).get("list_gap", 18))
+                         design.settings(fmt).get("list_gap", 18), fits["headline"].size)
             sizes = [_fit(pack, p, box, _label(f"points[{i + 1}]"), fmt).size for i, p in enumerate(content.points)]
             common = replace(box, max_size=min(sizes))
             fits["points"] = [_fit(pack, p, common, _label(f"points[{i + 1}]"), fmt)
                               for i, p in enumerate(content.points)]
         if content.body:
-            fits["body"] = _fit(pack, content.body, _grown(boxes["body_wide" if wide else "body"], area, 1, 0),
-                                _label("body"), fmt)
+            body = _grown(boxes["body_wide" if wide else "body"], area, 1, 0, fits["headline"].size)
+            fits["body"] = _fit(pack, content.body, body, _label("body"), fmt)
         if content.link:
             if content.link_label:
                 fits["link_label"] = _fit(pack, content.link_label, boxes["link_label"], _label("link_label"), fmt)
