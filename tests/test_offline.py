@@ -171,3 +171,34 @@ def test_the_worker_keeps_only_the_last_six_frames_and_never_a_named_one(browser
     assert "/frames/bundar/kota-batu.png" not in frames  # the oldest went first
     assert not [f for f in frames if "Budi" in f or "name=" in f]
     context.close()
+
+
+def test_an_update_of_the_static_files_replaces_the_workers_caches(browser, pack, registry):
+    from netral_assets.web import create_app
+    from netral_assets.web.pages import StaticFile
+    from netral_assets.web.server import background_server
+
+    app = create_app(pack, registry)
+    with background_server(app) as base:
+        context = phone_context(browser, base)
+        page = context.new_page()
+        visit_once(page, "/t/kabupaten-sleman")
+        before = sorted({e["cache"] for e in page.evaluate(CACHED)})
+        assert len(before) == 3
+        # A new release: another app.css, so another worker (its source carries the new version).
+        static = dict(app.state.static)
+        static["app.css"] = StaticFile(static["app.css"].data + b"\n/* rilis baru */\n", static["app.css"].media_type)
+        app.state.static, app.state.offline = static, None
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        version = offline.cache_version(static, pack)
+        new = sorted(f"netral-{kind}-{version}" for kind in ("frames", "pages", "shell"))
+        page.wait_for_function("async (names) => JSON.stringify((await caches.keys()).sort()) === JSON.stringify(names)",
+                               arg=new)
+        after = page.evaluate(CACHED)
+        assert any(e["url"].endswith(f"/static/app.css?v={static['app.css'].version}") for e in after)
+        # What was kept stays kept: the page (fetched anew) and its frame, so it still works without signal.
+        assert {f"{base}/t/kabupaten-sleman", f"{base}/frames/bundar/kabupaten-sleman.png"} <= {e["url"] for e in after}
+        context.set_offline(True)
+        page.reload()
+        page.locator("#studio[data-frame=ready]").wait_for()
+        context.close()

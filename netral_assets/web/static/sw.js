@@ -153,12 +153,32 @@ self.addEventListener("install", (event) => {
   })());
 });
 
+// An update replaces the caches: those of other versions go. What the person used stays usable
+// without signal: the kept pages are fetched anew (the old copy when that fails), the frames carried over.
+async function replaceOldCaches() {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith("netral-") || OURS.has(name)) continue;
+    const old = await caches.open(name);
+    const into = name.startsWith("netral-pages-") ? PAGES : name.startsWith("netral-frames-") ? FRAMES : null;
+    for (const request of into ? await old.keys() : []) {
+      let response = null;
+      if (into === PAGES) {
+        try {
+          response = await Promise.race([fetch(request.url, { credentials: "same-origin" }), slow(NETWORK_WAIT_MS)]);
+        } catch {
+          response = null;
+        }
+      }
+      if (!keepable(response)) response = await old.match(request);
+      if (response) await put(into, request.url, response, into === PAGES ? CONFIG.pages : CONFIG.frames);
+    }
+    await caches.delete(name);
+  }
+}
+
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
-    // An update replaces the caches: those of other versions go.
-    for (const name of await caches.keys()) {
-      if (name.startsWith("netral-") && !OURS.has(name)) await caches.delete(name);
-    }
+    await replaceOldCaches();
     await self.clients.claim();
   })());
 });
