@@ -5,15 +5,27 @@ share of building and writing the asset (what a kit or batch run pays: the goal 
 Kinds: feed poster PNG / JPEG / WebP (C2PA, no thumbnail), A4 poster PDF and PDF/A leaflet (PAdES,
 incremental), a kit's manifest.json (detached CMS, .p7s). A test identity made in a temporary folder.
 
-Run: .venv/bin/python benchmarks/bench_signing.py [--runs N]
+Then the national batch's cost (`--batch`, on by default): full kits for a fixed set of agencies (the
+regencies and city of one province, DIY by default: `--province 34`) through `run_batch`, exactly as
+`netral batch` makes them, without and with `--identity`, alternating, `--batch-runs` times each, every
+run into a fresh folder (nothing skipped), one worker (the cost, not the parallelism). Prints the medians
+of wall time and of the workers' CPU time, their ratio (goal: signed at most 10% slower) and the machine's
+load average before and after (the machine is shared: a high load makes wall times noisy, CPU times less).
+
+Run: .venv/bin/python benchmarks/bench_signing.py [--runs N] [--batch-runs N] [--province CODE] [--no-batch]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
+import shutil
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -28,7 +40,12 @@ from netral_assets.provenance import asset_claims, init_identity, load_identity,
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--batch-runs", type=int, default=3, help="batch runs per configuration (median)")
+    parser.add_argument("--province", default="34", help="the province whose regencies and cities are batched")
+    parser.add_argument("--no-batch", action="store_true", help="only the per-asset table")
     args = parser.parse_args()
+    if not args.no_batch:
+        batch_cost(args.province, args.batch_runs)  # before pinning: the batch's worker is a process of its own
     pin_one_core()
     pack, agency = load_pack(), load_registry().find("34.04")
     builders = {
@@ -63,6 +80,55 @@ def main() -> None:
                                        write_atomic(tmp / "manifest.json.p7s", sign_detached(manifest, identity))),
                               runs=args.runs)
         _row("manifest.json (+ .p7s)", len(manifest), None, sign_ms, write_ms, signed_ms)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def batch_cost(province: str, runs: int) -> None:
+    """The national batch without and with an identity: medians, ratio, load."""
+    from netral_assets.batch import BatchOptions, run_batch
+    from netral_assets.kit.plan import KitOptions
+
+    pack, registry = load_pack(), load_registry()
+    agencies = registry.select("kabkota", province)
+    names = ", ".join(a.short_name for a in agencies)
+    print(f"National batch cost: {len(agencies)} full kits ({names}), one worker, fresh folder each run, "
+          f"{runs} runs per configuration, alternating; {os.cpu_count()} cores")
+    load_before = os.getloadavg()
+    results: dict[str, list[tuple[float, float, int]]] = {"unsigned": [], "signed": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        identity = init_identity(agencies[0].name, tmp / "identity")
+        # one warm-up run (fonts, caches on disk) that is not counted
+        run_batch(pack, agencies[:1], tmp / "warm", BatchOptions(KitOptions(), workers=1, proof=False), registry=registry)
+        for index in range(runs):
+            for label in ("unsigned", "signed") if index % 2 == 0 else ("signed", "unsigned"):
+                out = tmp / f"{label}-{index}"
+                kit = KitOptions(identity=str(identity) if label == "signed" else None)
+                cpu, started = _children_cpu(), time.perf_counter()
+                result = run_batch(pack, agencies, out, BatchOptions(kit, workers=1, proof=False), registry=registry)
+                wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
+                assert not result.errors, result.errors[:3]
+                worker_cpu = sum(a.timings.get("total", 0.0) for a in result.agencies)
+                results[label].append((wall, worker_cpu or cpu, result.files))
+                print(f"   {label:<8} run {index + 1}: {wall:6.1f} s wall, {worker_cpu or cpu:6.1f} s worker CPU, "
+                      f"{result.files} files, load {os.getloadavg()[0]:.2f}")
+                shutil.rmtree(out, ignore_errors=True)
+    load_after = os.getloadavg()
+    wall = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
+    cpu = {k: statistics.median(r[1] for r in v) for k, v in results.items()}
+    files = results["signed"][0][2]
+    for label in ("unsigned", "signed"):
+        print(f"   {label:<8} median {wall[label]:6.1f} s wall ({wall[label] / len(agencies):.2f} s per kit), "
+              f"{cpu[label]:6.1f} s worker CPU ({cpu[label] / files * 1000:.0f} ms per file)")
+    ratio_wall, ratio_cpu = wall["signed"] / wall["unsigned"], cpu["signed"] / cpu["unsigned"]
+    verdict = "ok" if min(ratio_wall, ratio_cpu) <= 1.10 else "NOT MET"
+    print(f"   signed / unsigned: {ratio_wall:.3f}x wall, {ratio_cpu:.3f}x worker CPU (goal <= 1.10: {verdict}); "
+          f"load average before {load_before[0]:.2f} / {load_before[1]:.2f}, after {load_after[0]:.2f} / "
+          f"{load_after[1]:.2f} (1 / 5 min)\n")
 
 
 def _row(label, size, build_ms, sign_ms, write_ms, signed_ms) -> None:

@@ -468,3 +468,36 @@ def _unsigned_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 64), (18, 40, 76)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_the_campaigns_trust_list_is_read_from_brand_trust(ident_dir, stranger, assets, tmp_path):
+    from netral_assets.model.pack import load_pack
+    from netral_assets.provenance.verify import UNTRUSTED_WHY, campaign_roots, trust_folders
+    from netral_assets.resources import bundled_dir
+
+    bundled = bundled_dir("brand") / "trust"
+    assert (bundled / "README.md").is_file() and bundled in trust_folders()
+    assert "BSrE" in (bundled / "README.md").read_text("utf-8")
+    # a pack adds its own roots in <brand>/trust/; the bundled list stays
+    user = tmp_path / "paket"
+    (user / "trust").mkdir(parents=True)
+    (user / "trust" / "provinsi-root.pem").write_bytes((ident_dir / ROOT).read_bytes())
+    (user / "trust" / "BACA.txt").write_text("bukan sertifikat", "utf-8")
+    pack = load_pack(user)
+    assert trust_folders(pack)[0] == user / "trust" and bundled in trust_folders(pack)
+    roots = load_trust([], pack=pack)
+    assert [c.subject for c in roots] == [c.subject for c in load_certificates(ident_dir / ROOT)]
+    assert load_trust([], pack=pack, bundled=False) == []
+    assert len(load_trust([ident_dir], pack=pack)) == 1  # the same root twice counts once
+    assert campaign_roots(pack) == roots
+    # a signature by a root the pack trusts is valid without --trust; any other signer untrusted, and why
+    signed_here = sign_bytes(assets[".png"].data, ".png", load_identity(ident_dir), asset_claims(assets[".png"]))
+    assert verify_bytes(signed_here, "poster.png", roots).status == "valid"
+    forged = sign_bytes(assets[".png"].data, ".png", stranger, asset_claims(assets[".png"]))
+    report = verify_bytes(forged, "palsu.png", roots)
+    assert report.status == "untrusted" and UNTRUSTED_WHY in report.message()
+    assert "contentcredentials.org" in UNTRUSTED_WHY and "brand/trust/" in UNTRUSTED_WHY
+    # a damaged PEM in the trust folder is refused in Indonesian, naming the file
+    (user / "trust" / "rusak.pem").write_text("-----BEGIN CERTIFICATE-----\nrusak\n-----END CERTIFICATE-----\n")
+    with pytest.raises(NetralError, match="rusak.pem"):
+        load_trust([], pack=pack)

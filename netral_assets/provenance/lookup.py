@@ -33,6 +33,8 @@ BY_CODE, BY_QR, BY_HASH = "code", "qr", "hash"
 
 HASH_CAVEAT = ("Kemiripan gambar menemukan desainnya, tetapi tidak dapat membuktikan bahwa tidak ada angka, "
                "nama atau kata yang diubah. Bandingkan gambar Anda dengan versi asli di sampingnya.")
+VALID_NOTE = ("Tanda tangan digital membuktikan bahwa berkas Anda utuh; versi asli yang terdaftar ditampilkan sebagai "
+              "rujukan.")
 CODE_CAVEAT = ("Kode keaslian menunjukkan berkas asli yang terdaftar; kode dapat disalin ke gambar palsu, jadi "
                "bandingkan isi gambar Anda dengan versi asli di sampingnya.")
 
@@ -81,8 +83,8 @@ class Lookup:
             return (f"Berkas ini ditandatangani secara digital oleh {issuer} dan tidak berubah sedikit pun sejak "
                     "ditandatangani.")
         if self.status == "changed":
-            what = "; ".join(r.changes) if r and r.changes else "isinya berubah"
-            return f"Berkas ini pernah ditandatangani oleh {issuer}, tetapi sudah diubah sesudahnya: {what}."
+            what = "; ".join(r.changes) if r and r.changes else "isinya berubah sejak ditandatangani"
+            return f"Berkas ini membawa tanda tangan digital {issuer}, tetapi tanda tangan itu tidak lagi cocok: {what}."
         if self.status == "expired":
             return f"Berkas ini ditandatangani oleh {issuer}, tetapi sertifikatnya sudah tidak berlaku."
         if self.status == "untrusted":
@@ -124,6 +126,8 @@ class Lookup:
 
     def note(self) -> str:
         """The caveat that travels with the originals: why the person must still compare."""
+        if self.matches and self.status == "valid":
+            return VALID_NOTE
         if self.by_hash:
             return HASH_CAVEAT
         if self.matches and self.status != "valid":

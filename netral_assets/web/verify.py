@@ -175,6 +175,18 @@ async def _read_check(request: Request) -> tuple[object, str | None, Form]:
     return upload, typed, form
 
 
+def _refuse_unknown(found: Lookup, upload, typed: str | None) -> None:
+    """A code alone that is not one (422) or that nobody registered (404)."""
+    if upload is not None or found.status != "unknown":
+        return
+    if found.code is None:
+        raise HTTPException(422, f"“{typed[:40]}” bukan kode keaslian; bentuknya 7 huruf dan angka seperti "
+                                 f"{CODE_EXAMPLE}. Periksa lagi, atau unggah gambarnya.")
+    raise HTTPException(404, f"Kode {found.code} tidak terdaftar. Periksa lagi hurufnya (bentuknya seperti "
+                             f"{CODE_EXAMPLE}), atau unggah gambarnya. Materi yang kodenya tidak terdaftar jangan "
+                             "dianggap resmi.")
+
+
 # -- what the page and the API show -------------------------------------------------------------------
 
 
@@ -193,20 +205,42 @@ def _thumb_url(registration) -> str:
     return f"{CHECK_PATH}{registration.code}/{registration.format}.jpg"
 
 
-def registration_view(registration, distance: int | None = None, via: str | None = None) -> dict:
-    """One registered original, for the templates and the API."""
+def _likeness(distance: int | None) -> str:
+    """A hash distance in words: how alike the two pictures are."""
+    if distance is None:
+        return ""
+    if distance <= 2:
+        return "praktis sama"
+    return "sangat mirip" if distance <= 6 else "mirip"
+
+
+def registration_view(registration, distance: int | None = None, via: str | None = None, titles=None) -> dict:
+    """One registered original, for the templates and the API; `titles`: (kind, design) -> the design's title."""
     r = registration
     return {
         "code": r.code, "agency": r.agency, "agency_code": r.agency_code, "kind": r.kind,
-        "kind_title": KIND_TITLES.get(r.kind, r.kind.capitalize()), "design": r.design, "format": r.format,
+        "kind_title": KIND_TITLES.get(r.kind, r.kind.capitalize()), "design": r.design,
+        "design_title": (titles or {}).get((r.kind, r.design)) or r.design, "format": r.format,
         "format_title": FORMAT_TITLES.get(r.format, r.format), "file": r.file, "issued": r.issued,
         "issued_text": _when(r.issued), "issuer": r.issuer, "signed": r.signed, "sources": list(r.sources),
         "thumbnail": _thumb_url(r) if r.thumbnail else None, "url": f"{CHECK_PATH}{r.code}",
-        "distance": distance, "via": via, "via_title": VIA_TITLES.get(via or "", ""),
+        "distance": distance, "likeness": _likeness(distance), "via": via, "via_title": VIA_TITLES.get(via or "", ""),
     }
 
 
-def lookup_json(found: Lookup) -> dict:
+def design_titles(pack) -> dict:
+    """(kind, design) -> the design's title, for people (registrations name designs by folder)."""
+    from ..model.designs import list_designs
+
+    titles = {}
+    for design in list_designs(pack):
+        titles[(design.kind, design.name)] = design.title
+        if design.kind == "poster":
+            titles[("carousel", design.name)] = design.title
+    return titles
+
+
+def lookup_json(found: Lookup, titles=None) -> dict:
     """The API's answer (POST /api/v1/verify)."""
     r = found.report
     return {
@@ -223,7 +257,7 @@ def lookup_json(found: Lookup) -> dict:
         "test_identity": bool(r and r.test_identity),
         "code": found.code,
         "code_via": found.code_via,
-        "matches": [registration_view(m.registration, m.distance, m.via) for m in found.matches],
+        "matches": [registration_view(m.registration, m.distance, m.via, titles) for m in found.matches],
         "meaning": found.meaning(),
         "advice": found.advice(),
         "note": found.note(),
@@ -231,9 +265,9 @@ def lookup_json(found: Lookup) -> dict:
     }
 
 
-def result_view(found: Lookup, preview: bytes | None, filename: str | None) -> dict:
+def result_view(found: Lookup, preview: bytes | None, filename: str | None, titles=None) -> dict:
     """The verdict for the templates: the JSON's facts, plus the tone and the pictures side by side."""
-    view = lookup_json(found)
+    view = lookup_json(found, titles)
     r = found.report
     facts = []
     if r is not None and r.issuer:
@@ -246,6 +280,7 @@ def result_view(found: Lookup, preview: bytes | None, filename: str | None) -> d
         facts.append(("Kode keaslian", f"{found.code} (dari {VIA_TITLES[found.code_via]})"))
     view.update(
         tone=TONES.get(found.status, "neutral"),
+        show_test=view["test_identity"] and found.status in ("valid", "untrusted"),
         facts=facts,
         filename=(filename or "")[-60:] or None,
         preview=("data:image/jpeg;base64," + base64.b64encode(preview).decode("ascii")) if preview else None,
@@ -283,15 +318,13 @@ async def cek_post(request: Request):
     try:
         upload, typed, _ = await _read_check(request)
         found, preview = await _look_up(request, upload, typed)
-        if upload is None and found.status == "unknown":
-            raise HTTPException(404, f"Kode {found.code or typed[:40]} tidak terdaftar. Periksa lagi hurufnya "
-                                     f"(bentuknya seperti {CODE_EXAMPLE}), atau unggah gambarnya.")
+        _refuse_unknown(found, upload, typed)
     except HTTPException as exc:
         context = {"error": exc.detail, "code_value": (typed or "")[:40]}
         if fragment:
             return _page(request, "cek_result.html", exc.status_code, **context)
         return _cek_page(request, exc.status_code, **context)
-    view = result_view(found, preview, upload.filename if upload else None)
+    view = result_view(found, preview, upload.filename if upload else None, design_titles(_state(request).pack))
     if fragment:
         return _page(request, "cek_result.html", result=view)
     return _cek_page(request, result=view, code_value=(typed or "")[:40])
@@ -308,10 +341,9 @@ async def post_verify(request: Request):
     Kemiripan gambar menemukan desainnya, tetapi tidak membuktikan bahwa tidak ada angka yang diubah."""
     upload, typed, _ = await _read_check(request)
     found, _ = await _look_up(request, upload, typed)
-    if upload is None and found.status == "unknown":
-        raise HTTPException(404, f"Kode {found.code or typed[:40]} tidak terdaftar. Periksa lagi hurufnya "
-                                 f"(bentuknya seperti {CODE_EXAMPLE}).")
-    return Response(_json(lookup_json(found)), media_type="application/json", headers={"Cache-Control": "no-store"})
+    _refuse_unknown(found, upload, typed)
+    body = _json(lookup_json(found, design_titles(_state(request).pack)))
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 def _json(data: dict) -> bytes:
@@ -333,7 +365,8 @@ def cek_code(request: Request, code: str):
                      example=CODE_EXAMPLE,
                      message=(f"Tidak ada materi terdaftar dengan kode “{shown}”." if normal else
                               f"“{shown}” bukan kode keaslian; bentuknya seperti {CODE_EXAMPLE}."))
-    views = [registration_view(r) for r in sorted(found, key=lambda r: (r.kind, r.design, r.format))]
+    titles = design_titles(_state(request).pack)
+    views = [registration_view(r, titles=titles) for r in sorted(found, key=lambda r: (r.kind, r.design, r.format))]
     return _page(request, "cek_code.html", title=f"Materi terdaftar {normal}", code=normal, registrations=views,
                  example=CODE_EXAMPLE, first=views[0])
 

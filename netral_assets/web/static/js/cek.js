@@ -29,6 +29,7 @@ if (form) {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = null;
     say("");
+    drop.classList.toggle("has-file", Boolean(file));
     if (!file) {
       chosen.hidden = true;
       return;
@@ -123,6 +124,11 @@ if (form) {
       const type = response.headers.get("content-type") || "";
       if (type.includes("text/html")) {
         slot.innerHTML = await response.text();
+        if (response.ok) {
+          // The next check starts from an empty form.
+          form.reset();
+          show();
+        }
       } else {
         // The server's size limit answers in JSON before the page sees the request.
         let detail = "Pemeriksaan gagal. Coba lagi.";
@@ -131,8 +137,13 @@ if (form) {
         } catch (_) { /* keep the general line */ }
         slot.replaceChildren(errorFragment(detail));
       }
-      const heading = document.querySelector(".cek-hero h1");
-      if (heading) heading.textContent = "Hasil pemeriksaan";
+      const hero = document.querySelector(".cek-hero");
+      if (hero) {
+        hero.classList.add("compact");
+        hero.querySelector("h1").textContent = "Hasil pemeriksaan";
+        const lead = hero.querySelector(".lead");
+        if (lead) lead.remove();
+      }
       const title = form.querySelector(".cek-form-title");
       if (title) title.textContent = "Periksa materi lain";
       slot.focus({ preventScroll: true });
