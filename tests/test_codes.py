@@ -145,7 +145,8 @@ def test_the_code_passes_preflight_for_the_longest_name_in_every_poster_format(p
         for fmt in design.formats:
             ext = ".pdf" if design.format(fmt).is_print else ".png"
             for extra in ({"code": code, "public_url": URL}, {"code": code}):
-                if design.meta.get("requires") == "public_url" and "public_url" not in extra:
+                # the bare code is shorter than the address: checked in one raster and one print format
+                if "public_url" not in extra and (fmt not in ("feed", "a3") or design.meta.get("requires")):
                     continue
                 asset = build_poster(pack, longest, design.name, fmt, ext, extra=extra)
                 assert asset.findings == [], (design.name, fmt, extra, asset.findings)
