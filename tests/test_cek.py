@@ -348,3 +348,45 @@ def test_cek_in_chromium_on_a_phone(server, signed, registered, tmp_path):
         assert plain.locator(".verdict-label").inner_text().strip() == "DIUBAH"
         browser.close()
     assert errors == [], errors
+
+
+# -- netral serve --------------------------------------------------------------------------------------
+
+def test_serve_registers_static_indexes_and_trusts_its_own_identity(pack, registry, identity, registered, tmp_path):
+    from netral_assets.cli.serve import load_indexes, register_indexes
+    from netral_assets.provenance.codes import write_index
+
+    kit = tmp_path / "kits" / "kabupaten-sleman"
+    write_index(kit, registered)  # what `netral kit` leaves in keaslian/
+    app = create_app(pack, registry, identity=str(identity))
+    state = app.state.netral
+    try:
+        assert state.codes.by_code(registered[0].code) == []
+        assert register_indexes(state, load_indexes([tmp_path / "kits"])) == [(str(tmp_path / "kits"), 2, 2)]
+        assert register_indexes(state, load_indexes([kit])) == [(str(kit), 2, 0)]  # again: nothing twice
+        found = state.codes.by_code(registered[0].code)
+        assert [r.sha256 for r in found] == [registered[0].sha256] and found[0].thumbnail == registered[0].thumbnail
+        assert state.signer is not None and state.signer.organisation == ISSUER
+        assert any(c.subject == state.signer.roots[0].subject for c in state.trust_roots)
+        assert "key" not in repr(state) and "BEGIN" not in repr(state)
+    finally:
+        state.shutdown()
+
+
+def test_serve_refuses_a_bad_identity_or_index_in_indonesian(identity, tmp_path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from netral_assets.cli import cli
+
+    exposed = tmp_path / "terbuka"
+    shutil.copytree(identity, exposed)
+    (exposed / "signing-key.pem").chmod(0o644)
+    result = CliRunner().invoke(cli, ["serve", "--identity", str(exposed), "--database", "sqlite://"])
+    assert result.exit_code == 1 and "chmod 600" in result.output and "Traceback" not in result.output
+    assert "PRIVATE KEY" not in result.output
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["serve", "--index", str(empty), "--database", "sqlite://"])
+    assert result.exit_code == 1 and "keaslian/index.json" in result.output and "Traceback" not in result.output

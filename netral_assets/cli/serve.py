@@ -36,17 +36,18 @@ def _build(config: dict):
                       identity=config.get("identity") or None, trust=tuple(config.get("trust") or ()))
 
 
-def register_indexes(state, folders) -> list[tuple[str, int]]:
-    """Each kit or batch folder's static index (`keaslian/index.json`) -> registrations in the store:
-    (folder, how many) per folder. A folder without an index, or a damaged one, is refused (NetralError)."""
+def load_indexes(folders) -> list[tuple[str, list]]:
+    """Each kit or batch folder's static index (`keaslian/index.json`) -> (folder, its registrations).
+    A folder without an index, or a damaged one, is refused (NetralError) before anything starts."""
     from ..provenance.codes import StaticIndex
 
-    added = []
-    for folder in folders:
-        registrations = StaticIndex.load(folder).registrations
-        state.register(registrations)
-        added.append((str(folder), len(registrations)))
-    return added
+    return [(str(folder), StaticIndex.load(folder).registrations) for folder in folders]
+
+
+def register_indexes(state, loaded) -> list[tuple[str, int, int]]:
+    """`load_indexes`' registrations into the store: (folder, how many listed, how many new) per folder
+    (a file already registered keeps its first record)."""
+    return [(folder, len(registrations), state.register(registrations)) for folder, registrations in loaded]
 
 
 def app_from_environment():
@@ -93,10 +94,11 @@ def serve(host, port, public_url, database, data_dir, workers, identity, trust_f
               "database": database_url(database, data_dir),
               "identity": str(Path(identity).resolve()) if identity else None,
               "trust": [str(Path(t).resolve()) for t in trust_files]}
+    indexes = load_indexes(index_folders)
     app = _build(config)  # also checks the options and migrates the store once, before any worker starts
     state = app.state.netral
-    for folder, count in register_indexes(state, index_folders):
-        click.echo(f"Kode keaslian dari {folder}: {count} materi terdaftar.")
+    for folder, listed, new in register_indexes(state, indexes):
+        click.echo(f"Kode keaslian dari {folder}: {listed} berkas, {new} baru terdaftar.")
     if state.signer is not None:
         kind = "UJI, bukan untuk publikasi" if state.signer.test else "resmi"
         click.echo(f"Kit dari web ditandatangani oleh {state.signer.organisation} (identitas {kind}, berlaku sampai "
