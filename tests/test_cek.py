@@ -166,6 +166,7 @@ def test_a_signed_poster_is_valid_and_shown_with_its_registered_original(client,
     assert body["program"].startswith("netral-assets")
     best = body["matches"][0]
     assert (best["code"], best["distance"], best["design"]) == (registered[0].code, 0, "statistik")
+    assert body["same_file"] is True  # the registered file itself, byte for byte
     assert answer.headers["cache-control"] == "no-store"
 
 

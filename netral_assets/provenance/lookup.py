@@ -19,6 +19,7 @@ its own package.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from .codes import MAX_DISTANCE, CodeIndex, Registration, hash_distance, normalize_code, perceptual_hash
@@ -59,6 +60,7 @@ class Lookup:
     code_via: str | None = None  # BY_CODE (typed) or BY_QR
     matches: list[Match] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    same_file: bool = False  # the upload is, byte for byte, the first match's registered file
 
     @property
     def label(self) -> str:
@@ -162,6 +164,11 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
     if not lookup.matches and picture is not None:
         lookup.matches = [Match(r, BY_HASH, d) for d, r in
                           index.nearest(perceptual_hash(picture), limit=limit, max_distance=max_distance)]
+    if data and lookup.matches:
+        # the registered file itself (same bytes) before its look-alikes (the same poster in A3 and A4)
+        digest = hashlib.sha256(data).hexdigest()
+        lookup.matches.sort(key=lambda m: m.registration.sha256 != digest)
+        lookup.same_file = lookup.matches[0].registration.sha256 == digest
     if not data:
         lookup.status = "registered" if lookup.matches else "unknown"
     return lookup

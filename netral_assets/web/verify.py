@@ -262,6 +262,7 @@ def lookup_json(found: Lookup, titles=None) -> dict:
         "advice": found.advice(),
         "note": found.note(),
         "notes": list(found.notes),
+        "same_file": found.same_file,
     }
 
 
@@ -284,7 +285,8 @@ def result_view(found: Lookup, preview: bytes | None, filename: str | None, titl
         facts=facts,
         filename=(filename or "")[-60:] or None,
         preview=("data:image/jpeg;base64," + base64.b64encode(preview).decode("ascii")) if preview else None,
-        best=view["matches"][0] if view["matches"] else None,
+        best={**view["matches"][0], **({"likeness": "berkas yang sama persis"} if found.same_file else {})}
+        if view["matches"] else None,
         others=view["matches"][1:],
     )
     return view
