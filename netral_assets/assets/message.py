@@ -539,7 +539,9 @@ def message_context(pack: Pack, design: Design, fmt: str, content: Content) -> d
     boxes = design.boxes(fmt)
     fits: dict = {}
     if content.design == "pesan":
-        fits["quote"] = _fit(pack, content.quote, boxes["quote"], _label("quote"), fmt, balanced=True)
+        # a short quote is set larger, as a pull quote (its area and floor stay the design's)
+        quote = replace(boxes["quote"], max_size=math.floor(boxes["quote"].max_size * GROWTH))
+        fits["quote"] = _fit(pack, content.quote, quote, _label("quote"), fmt, balanced=True)
         fits["name"] = _fit(pack, content.name, boxes["name"], _label("name"), fmt)
         fits["title"] = _fit(pack, content.title, boxes["role"], _label("title"), fmt)
     else:
