@@ -86,7 +86,7 @@ def test_static_agency_page_frames_like_the_server_and_again_without_signal(phon
     page = phone
     page.goto(f"{static_server}t/kabupaten-sleman/")
     page.locator("#studio[data-frame=ready]").wait_for()
-    assert page.get_attribute("html", "data-mode") == "static"
+    assert page.get_attribute("body", "data-mode") == "static"
     note = page.inner_text("#static-note")
     assert "versi statis" in note and "hanya tersedia di aplikasi server" in note
     assert page.locator("#participation").count() == 0 and page.locator("a[href='/humas']").count() == 0

@@ -119,7 +119,8 @@ def render_icons(pack: Pack) -> dict[str, bytes]:
 _ICONS = SingleFlight(max_items=4)
 
 
-def _mark_key(pack: Pack) -> str:
+def mark_key(pack: Pack) -> str:
+    """The icons' inputs: the mark's drawing."""
     return hashlib.sha256(pack.find("brand", "logo/mark.svg").read_bytes()).hexdigest()
 
 
@@ -202,7 +203,7 @@ async def icon(request: Request, name: str):
         raise HTTPException(404, "Berkas tidak ditemukan.")
     state = request.app.state.netral
     pack = state.pack
-    future = _ICONS.get_or_start(_mark_key(pack),
+    future = _ICONS.get_or_start(mark_key(pack),
                                  lambda: state.renderer.submit(render_icons, pack, priority=KIT))
 
     icons = await asyncio.wrap_future(future)

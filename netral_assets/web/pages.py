@@ -142,9 +142,14 @@ def render_page(env: Environment, pack: Pack, template: str, path: str, **contex
     )
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+def _page(request: Request, template: str, status_code: int = 200, **context) -> Response:
     html = render_page(request.app.state.pages, _state(request).pack, template, request.url.path, **context)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-cache"})
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        # A page is ~20 KB of HTML and ~5 KB gzipped: a quarter of a phone's first visit (bench_card.py).
+        headers["Content-Encoding"] = "gzip"
+        return HTMLResponse(gzip.compress(html.encode(), 6, mtime=0), status_code=status_code, headers=headers)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def _twibbon_choices(pack: Pack, personal: bool = True) -> list[dict]:
@@ -164,19 +169,18 @@ def _twibbon_choices(pack: Pack, personal: bool = True) -> list[dict]:
     return choices
 
 
-def frame_context(pack: Pack, agency, base: str, url: str | None = None, made: int | None = 0,
-                  og: dict | None = None) -> dict:
+def frame_context(pack: Pack, agency, base: str, url: str | None = None, made: int = 0, og: dict | None = None,
+                  server: bool = True) -> dict:
     """What frame.html needs for `agency` (None: the home page), given the address `base` the world
-    reaches the site at; `url` overrides the page's address, `made` is the participation count (None:
-    not known, the static site), `og` overrides the link preview tags."""
+    reaches the site at; `url` overrides the page's address, `made` is the participation count, `og`
+    overrides the link preview tags; `server=False` is the static site (no names drawn in frames)."""
     url = url or page_url(base, agency)
     caption = page_caption(pack, agency, url) if agency else ""
     og = og or open_graph(pack, agency, base)
     # Before an agency is chosen the links exist without an address; the page fills them in.
     share = share_links(url, og["title"]) if agency else [{**s, "href": "#"} for s in share_links("", "")]
-    return {"agency": agency, "caption": caption, "og": og, "share_targets": share, "made": made or 0,
-            "made_text": format_number(made or 0), "page_url": url,
-            "designs": _twibbon_choices(pack, personal=made is not None),
+    return {"agency": agency, "caption": caption, "og": og, "share_targets": share, "made": made,
+            "made_text": format_number(made), "page_url": url, "designs": _twibbon_choices(pack, personal=server),
             "title": f"Bingkai foto {agency.short_name}" if agency else "Bingkai foto"}
 
 

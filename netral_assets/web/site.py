@@ -166,7 +166,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
         writer.put(f"fonts/jakarta-{weight}.woff2", font_woff2(font_file(pack, weight))[0])
     for mark in offline.MARKS:
         writer.put(f"brand/{mark}.svg", pack.find("brand", f"logo/{mark}.svg").read_bytes())
-    icons_key = hashlib.sha256(f"{__version__}:{offline._mark_key(pack)}".encode()).hexdigest()
+    icons_key = hashlib.sha256(f"{__version__}:{offline.mark_key(pack)}".encode()).hexdigest()
     icons: dict = {}
 
     def icon(name: str) -> bytes:  # the four icons come from two drawings: drawn once, when one is needed
@@ -196,7 +196,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
         url, og = _addresses(public_url, agency, pack)
         html = render_page(env, pack, "frame.html", f"/t/{slug}", root="../../", mode="static",
                            manifest="manifest.webmanifest",
-                           **frame_context(pack, agency, public_url or "", url=url, made=None, og=og))
+                           **frame_context(pack, agency, public_url or "", url=url, og=og, server=False))
         writer.put(f"t/{slug}/index.html", html.encode())
         writer.put(f"t/{slug}/manifest.webmanifest",
                    offline.manifest_bytes(offline.manifest(pack, "../../", agency, start_url="./")))
@@ -207,7 +207,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
     writer.made("cards/index.png", None, lambda: build_card(pack, custom_agency(HOME_CARD_AGENCY), ext=".png").data)
     url, og = _addresses(public_url, None, pack)
     html = render_page(env, pack, "frame.html", "/", root="./", mode="static", manifest="manifest.webmanifest",
-                       **frame_context(pack, None, public_url or "", url=url, made=None, og=og))
+                       **frame_context(pack, None, public_url or "", url=url, og=og, server=False))
     writer.put("index.html", html.encode())
     known = {a["slug"]: a for a in record.get("agencies", []) if isinstance(a, dict) and "slug" in a
              and (folder / "t" / a["slug"] / "index.html").is_file()}

@@ -19,8 +19,8 @@ const IN_APP = /FBAN|FBAV|FB_IAB|Instagram|Line\/|Twitter|TikTok|musical_ly|Snap
 
 // Where the site's files start ("/" on the server; a relative path in the static site of `netral site`)
 // and which of the two this is: the static site has no server (no counts, no names drawn in frames).
-const ROOT = document.documentElement.dataset.root || "/";
-const STATIC_SITE = document.documentElement.dataset.mode === "static";
+const ROOT = document.body.dataset.root || "/";
+const STATIC_SITE = document.body.dataset.mode === "static";
 // The static site built without a public address knows its own address only here.
 const PAGE_URL_MARK = "__PAGE_URL__";
 
