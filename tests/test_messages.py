@@ -151,7 +151,8 @@ def test_hostile_text_prints_literally(pack, sleman, portrait, tmp_path):
                                                 "title": "{{ config }}", "quote": hostile})
     asset = build_poster(pack, sleman, "pesan", "a4", ".pdf", content=content)
     text = " ".join(pdftotext(asset.data, tmp_path).split())
-    assert "<script>alert(1)</script>" in text and "{{ 7*7 }}" in text and "{% raw %}" in text
+    compact = text.replace(" ", "")  # a long token may break across lines (after its "/"), as text does
+    assert "<script>alert(1)</script>" in compact and "{{7*7}}" in compact and "{%raw%}" in compact
     assert "<b>Nama</b>" in text and "{{ config }}" in text and " 49 " not in f" {text} "
 
 
