@@ -152,6 +152,13 @@ def _page(request: Request, template: str, status_code: int = 200, **context) ->
     return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
+def _description(design, personal: bool) -> str:
+    text = design.meta.get("description", "")
+    if personal or "name" not in design.boxes("square"):
+        return text
+    return f"{text.rstrip('.')}. Di halaman statis nama tidak dicetak; slogan tampil di tempatnya."
+
+
 def _twibbon_choices(pack: Pack, personal: bool = True) -> list[dict]:
     """The twibbon designs the framing page offers; `personal=False` (the static site, which has no
     server to draw a name) offers the name designs without their name fields."""
@@ -163,7 +170,7 @@ def _twibbon_choices(pack: Pack, personal: bool = True) -> list[dict]:
             choices.append({"name": design.name, "title": design.title,
                             "personal": personal and "name" in design.boxes("square"),
                             "unit": personal and "unit" in design.boxes("square"),
-                            "description": design.meta.get("description", ""),
+                            "description": _description(design, personal),
                             "shape": windows.get("square", next(iter(windows.values())))["shape"],
                             "windows": windows, "sizes": sizes})
     return choices
