@@ -19,7 +19,7 @@ from netral_assets.kit.manifest import manifest_entry
 from netral_assets.kit.plan import KitOptions, plan_kit
 from netral_assets.model.formatting import format_date_id
 from netral_assets.photo.decode import Limits
-from netral_assets.provenance import asset_claims, init_identity, load_identity, sign_bytes
+from netral_assets.provenance import asset_claims, init_identity, load_identity, sign_bytes, verify_bytes
 from netral_assets.provenance.codes import Registration, hash_distance, perceptual_hash
 from netral_assets.provenance.verify import UNTRUSTED_WHY
 from netral_assets.web import create_app
@@ -391,3 +391,26 @@ def test_serve_refuses_a_bad_identity_or_index_in_indonesian(identity, tmp_path)
     empty.mkdir()
     result = CliRunner().invoke(cli, ["serve", "--index", str(empty), "--database", "sqlite://"])
     assert result.exit_code == 1 and "keaslian/index.json" in result.output and "Traceback" not in result.output
+
+
+def test_kits_made_on_the_web_are_signed_and_registered(client, identity):
+    """`netral serve --identity`: the kit ZIP's pictures and PDFs are signed, its manifest.json too, and the
+    codes printed on them are registered, so /cek knows a poster from the web kit as soon as it is made."""
+    import zipfile
+
+    from netral_assets.provenance import load_trust
+
+    form = {"agency": "kabupaten-sleman", "parts": "poster", "designs": "poster/lapor", "poster_formats": "feed.jpg,a4.pdf"}
+    answer = client.post("/api/v1/kit", files={"logo": ("", b"", "application/octet-stream")}, data=form)
+    assert answer.status_code == 200, answer.text
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    names = {Path(n).name: n for n in archive.namelist()}
+    assert "manifest.json.p7s" in names
+    trust = load_trust([identity])
+    for name in ("poster-lapor-feed.jpg", "poster-lapor-a4.pdf"):
+        assert verify_bytes(archive.read(names[name]), name, trust).status == "valid", name
+    manifest = archive.read(names["manifest.json"])
+    assert verify_bytes(manifest, "manifest.json", trust, signature=archive.read(names["manifest.json.p7s"])).ok
+    body = verify(client, strip_c2pa(archive.read(names["poster-lapor-feed.jpg"]))).json()
+    assert body["status"] == "none" and body["matches"][0]["design"] == "lapor"
+    assert body["matches"][0]["signed"] is True and body["matches"][0]["issuer"] == ISSUER
