@@ -414,3 +414,14 @@ def test_kits_made_on_the_web_are_signed_and_registered(client, identity):
     body = verify(client, strip_c2pa(archive.read(names["poster-lapor-feed.jpg"]))).json()
     assert body["status"] == "none" and body["matches"][0]["design"] == "lapor"
     assert body["matches"][0]["signed"] is True and body["matches"][0]["issuer"] == ISSUER
+
+
+def test_a_sideways_phone_photo_is_turned_upright_before_matching(client, poster, registered):
+    picture = Image.open(io.BytesIO(poster.data)).convert("RGB").transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways; the viewer turns it 90° clockwise
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85, exif=exif.tobytes())
+    body = verify(client, out.getvalue(), "IMG_0042.jpg").json()
+    assert body["status"] == "none" and body["matches"][0]["code"] == registered[0].code
+    assert body["matches"][0]["distance"] <= 4

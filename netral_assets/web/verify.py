@@ -27,7 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ..errors import NetralError
 from ..files import sniff
 from ..model.formatting import format_date_id
-from ..photo.decode import BROKEN_FILE, decode_cost, flatten, open_photo, why_broken
+from ..photo.decode import BROKEN_FILE, decode_cost, flatten, open_photo, orientation, why_broken
 from ..provenance.codes import CHECK_PATH, normalize_code
 from ..provenance.lookup import BY_CODE, BY_HASH, BY_QR, Lookup, look_up
 from .api import FORM_OVERHEAD, _busy, cached_image_response, throttle
@@ -107,6 +107,11 @@ def _picture(data: bytes, name: str, limits, reserve):
             except BROKEN_FILE as exc:
                 raise NetralError(f"{name}: berkas gambar rusak ({why_broken(exc)}).") from None
             picture = flatten(image).convert("RGB")
+            if orientation(image) != 1:  # a phone's photo of a printed poster, held sideways
+                from PIL import ImageOps
+
+                picture.info["exif"] = image.info.get("exif", b"")
+                picture = ImageOps.exif_transpose(picture)
             if max(picture.size) > PICTURE_BOX:
                 picture.thumbnail((PICTURE_BOX, PICTURE_BOX), Image.Resampling.LANCZOS)
             image.close()
