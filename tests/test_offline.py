@@ -202,3 +202,24 @@ def test_an_update_of_the_static_files_replaces_the_workers_caches(browser, pack
         page.reload()
         page.locator("#studio[data-frame=ready]").wait_for()
         context.close()
+
+
+def test_a_count_that_cannot_be_sent_fails_quietly(browser, server, tmp_path):
+    """A weak connection that the phone still calls online: the count's POST fails, the picture is made."""
+    context = phone_context(browser, server)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    context.route("**/api/v1/events", lambda route: route.abort())
+    page.goto("/t/kabupaten-sleman")
+    page.locator("#studio[data-frame=ready]").wait_for()
+    make_photo(tmp_path / "foto.jpg")
+    page.set_input_files("#photo", str(tmp_path / "foto.jpg"))
+    page.locator("#studio[data-photo=ready]").wait_for()
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/api/v1/events")) as failed:
+        picture = download(page, "#download-jpg")
+    assert failed.value.method == "POST" and Image.open(io.BytesIO(picture)).size == (1080, 1080)
+    page.wait_for_function("() => document.querySelector('#download-status').textContent.includes('diunduh')")
+    assert errors == []
+    assert page.locator("#download-png").is_enabled() and page.locator("#result-img").is_visible()
+    context.close()
