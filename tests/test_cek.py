@@ -425,3 +425,22 @@ def test_a_sideways_phone_photo_is_turned_upright_before_matching(client, poster
     body = verify(client, out.getvalue(), "IMG_0042.jpg").json()
     assert body["status"] == "none" and body["matches"][0]["code"] == registered[0].code
     assert body["matches"][0]["distance"] <= 4
+
+
+def test_a_real_code_on_a_different_picture_is_called_out(client, poster, registered):
+    """A forger copies the QR code of a genuine poster onto a poster of their own: the code is real, the
+    picture is not its original."""
+    import zxingcpp
+
+    fake = Image.new("RGB", (1080, 1350), (250, 240, 200))
+    qr = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(
+        f"https://netral.example.go.id/cek/{registered[0].code}", zxingcpp.BarcodeFormat.QRCode), scale=6)
+    fake.paste(Image.fromarray(qr) if not isinstance(qr, Image.Image) else qr, (700, 1000))
+    out = io.BytesIO()
+    fake.save(out, "PNG")
+    body = verify(client, out.getvalue(), "poster-palsu.png").json()
+    assert body["status"] == "none" and body["code"] == registered[0].code and body["code_via"] == "qr"
+    assert body["code_mismatch"] is True and body["matches"][0]["code"] == registered[0].code
+    assert "Jangan sebarkan" in body["advice"] and "bukan materi itu" in body["meaning"]
+    page = client.post("/cek", files={"file": ("poster-palsu.png", out.getvalue(), "image/png")})
+    assert 'class="verdict tone-bad"' in page.text and "berbeda" in page.text

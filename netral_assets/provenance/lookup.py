@@ -61,6 +61,9 @@ class Lookup:
     matches: list[Match] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     same_file: bool = False  # the upload is, byte for byte, the first match's registered file
+    # The picture looks like none of its code's registered originals: a real code (typed, or a QR copied
+    # from a genuine poster) on a different picture, which is how a forgery borrows an original's code.
+    code_mismatch: bool = False
 
     @property
     def label(self) -> str:
@@ -98,6 +101,9 @@ class Lookup:
             return "Tidak ada materi terdaftar dengan kode ini, dan tidak ada yang mirip dengan gambar ini."
         if self.status == "unreadable":
             return "Berkas ini tidak dapat dibaca sebagai gambar atau PDF."
+        if self.code_mismatch:
+            return (f"Gambar ini berbeda dari materi resmi yang terdaftar dengan kode {self.code}: kodenya asli, "
+                    "tetapi gambarnya bukan materi itu.")
         if self.matches:
             return ("Berkas ini tidak membawa tanda tangan digital (WhatsApp dan media sosial menghapusnya saat "
                     "diunggah), tetapi cocok dengan materi resmi yang terdaftar.")
@@ -118,6 +124,9 @@ class Lookup:
         if self.status == "untrusted":
             return ("Jangan anggap resmi sebelum yakin: bandingkan dengan versi asli dari kanal resmi instansi, atau "
                     "tanyakan kepada humas instansinya.")
+        if self.code_mismatch and self.status != "valid":
+            return ("Jangan sebarkan gambar ini: kemungkinan besar kode keasliannya disalin dari materi lain. "
+                    "Bandingkan dengan versi asli di bawah, dan laporkan pemalsuan lewat SP4N-LAPOR!")
         if self.status in ("none", "unknown") and not self.matches:
             return ("Perlakukan sebagai tidak resmi sampai terbukti sebaliknya. Ketik kode keaslian yang tercetak di "
                     "materi (mis. K7Q2-9XA), atau minta berkas asli dari humas instansinya.")
@@ -159,6 +168,7 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
         lookup.matches = [Match(r, via) for r in found]
         if picture is not None and found:
             lookup.matches = _by_distance(lookup.matches, perceptual_hash(picture))
+            lookup.code_mismatch = lookup.matches[0].distance > max_distance
         if not found:
             lookup.notes.append(f"Kode {code} tidak terdaftar.")
     if not lookup.matches and picture is not None:

@@ -214,6 +214,8 @@ def _likeness(distance: int | None) -> str:
     """A hash distance in words: how alike the two pictures are."""
     if distance is None:
         return ""
+    if distance > 10:
+        return "berbeda"
     if distance <= 2:
         return "praktis sama"
     return "sangat mirip" if distance <= 6 else "mirip"
@@ -268,6 +270,7 @@ def lookup_json(found: Lookup, titles=None) -> dict:
         "note": found.note(),
         "notes": list(found.notes),
         "same_file": found.same_file,
+        "code_mismatch": found.code_mismatch,
     }
 
 
@@ -285,7 +288,7 @@ def result_view(found: Lookup, preview: bytes | None, filename: str | None, titl
     if found.code:
         facts.append(("Kode keaslian", f"{found.code} (dari {VIA_TITLES[found.code_via]})"))
     view.update(
-        tone=TONES.get(found.status, "neutral"),
+        tone="bad" if found.code_mismatch and found.status != "valid" else TONES.get(found.status, "neutral"),
         show_test=view["test_identity"] and found.status in ("valid", "untrusted"),
         facts=facts,
         filename=(filename or "")[-60:] or None,
