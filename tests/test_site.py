@@ -87,6 +87,8 @@ def test_static_agency_page_frames_like_the_server_and_again_without_signal(phon
     page.goto(f"{static_server}t/kabupaten-sleman/")
     page.locator("#studio[data-frame=ready]").wait_for()
     assert page.get_attribute("body", "data-mode") == "static"
+    csp = page.get_attribute("meta[http-equiv=Content-Security-Policy]", "content")
+    assert "script-src 'self'" in csp and "default-src 'self'" in csp  # the host sends none: the page does
     note = page.inner_text("#static-note")
     assert "versi statis" in note and "hanya tersedia di aplikasi server" in note
     assert page.locator("#participation").count() == 0 and page.locator("a[href='/humas']").count() == 0

@@ -138,7 +138,7 @@ def render_page(env: Environment, pack: Pack, template: str, path: str, **contex
     return env.get_template(template).render(
         campaign=pack.name, slogan=pack.slogan, tagline=pack.config["campaign"].get("tagline", ""),
         hashtags=pack.hashtags, issuer=pack.issuer, path=path,
-        **{"og": None, "root": "/", "mode": "server", "manifest": None, **context},
+        **{"og": None, "root": "/", "mode": "server", "manifest": None, "csp": None, **context},
     )
 
 

@@ -44,8 +44,13 @@ from . import offline
 from .frames import HOME_CARD_AGENCY
 from .links import open_graph
 from .pages import FONT_WEIGHTS, font_woff2, frame_context, load_static, make_environment, render_page
+from .security import CSP
 
 RECORD = ".netral-site.json"
+# The server's Content-Security-Policy as a <meta> (a static host sends none): no script or style but
+# the site's own files, no connection elsewhere, so nothing on the page can send the photo anywhere.
+# frame-ancestors works only as a header (browsers warn about it in a <meta>): left to the host.
+STATIC_CSP = "; ".join(d for d in CSP.split("; ") if not d.startswith("frame-ancestors"))
 # The page's address when no public address is given: the page's script puts its own in its place.
 PAGE_URL_MARK = "__PAGE_URL__"
 _IMPORT = re.compile(r"""from\s+["']\./([a-z0-9._-]+\.js)["']""")
@@ -195,7 +200,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
         writer.made(f"cards/{slug}.png", card, lambda a=agency: build_card(pack, a, ext=".png").data)
         url, og = _addresses(public_url, agency, pack)
         html = render_page(env, pack, "frame.html", f"/t/{slug}", root="../../", mode="static",
-                           manifest="manifest.webmanifest",
+                           manifest="manifest.webmanifest", csp=STATIC_CSP,
                            **frame_context(pack, agency, public_url or "", url=url, og=og, server=False))
         writer.put(f"t/{slug}/index.html", html.encode())
         writer.put(f"t/{slug}/manifest.webmanifest",
@@ -207,6 +212,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
     writer.made("cards/index.png", None, lambda: build_card(pack, custom_agency(HOME_CARD_AGENCY), ext=".png").data)
     url, og = _addresses(public_url, None, pack)
     html = render_page(env, pack, "frame.html", "/", root="./", mode="static", manifest="manifest.webmanifest",
+                       csp=STATIC_CSP,
                        **frame_context(pack, None, public_url or "", url=url, og=og, server=False))
     writer.put("index.html", html.encode())
     known = {a["slug"]: a for a in record.get("agencies", []) if isinstance(a, dict) and "slug" in a
