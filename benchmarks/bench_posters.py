@@ -9,7 +9,13 @@ document, loaded into a page of an already running Chromium (Playwright, Debian'
 no browser is downloaded), then `page.screenshot(type="jpeg")` and `page.pdf()`. Chromium inherits
 the one-core affinity, so both sides get the same CPU. Prints medians and the ratios.
 
-Run: .venv/bin/python benchmarks/bench_posters.py [--runs N]
+Ours carries the short code a kit prints (issue 19: "Cek keaslian: <address>/cek/<code>" in the footer,
+with a QR code on A3), as `netral kit` makes them. The code is the design's, so the footer layer is no
+longer shared by the designs of one agency: "kit pattern" measures what that costs, every design's feed
+poster for agency after agency, without and with the code (without: the footer of one agency laid out
+once for all designs, as before issue 19).
+
+Run: .venv/bin/python benchmarks/bench_posters.py [--runs N] [--no-chromium]
 """
 
 from __future__ import annotations
@@ -30,9 +36,16 @@ from common import CHROMIUM, chromium_missing, median_cpu_ms, median_ms, pin_one
 from netral_assets import build_poster, list_designs, load_pack, load_registry  # noqa: E402
 from netral_assets.assets.message import needs_content  # noqa: E402
 from netral_assets.model.designs import load_design  # noqa: E402
+from netral_assets.provenance.codes import short_code  # noqa: E402
 from netral_assets.render.context import build_context, template_environment  # noqa: E402
 
 JPEG_QUALITY = 90  # the same quality our JPEG writer uses
+PUBLIC_URL = "https://netral.example.go.id"
+
+
+def coded(agency, design: str) -> dict:
+    """What a kit adds to a poster's context: its short code and the public address."""
+    return {"code": short_code(agency.code, "poster", design, "bench"), "public_url": PUBLIC_URL}
 
 
 
@@ -57,16 +70,38 @@ def bench_ours(pack, agencies, designs, runs) -> tuple[dict, dict, dict]:
         for fmt_name, ext in (("feed", ".jpg"), ("a3", ".pdf")):
             clear_cache()
             t0 = time.perf_counter()
-            build_poster(pack, agencies[0], d, fmt_name, ext)
+            build_poster(pack, agencies[0], d, fmt_name, ext, extra=coded(agencies[0], d))
             first[(fmt_name, d)] = (time.perf_counter() - t0) * 1000
             turn = itertools.cycle(agencies[1:])
 
             def render(d=d, fmt_name=fmt_name, ext=ext, turn=turn):
-                return build_poster(pack, next(turn), d, fmt_name, ext)
+                agency = next(turn)
+                return build_poster(pack, agency, d, fmt_name, ext, extra=coded(agency, d))
 
             wall[(fmt_name, d)] = median_ms(render, runs=runs)
             cpu[(fmt_name, d)] = median_cpu_ms(render, runs=runs)
     return wall, cpu, first
+
+
+def bench_kit_pattern(pack, agencies, designs, runs) -> dict[str, float]:
+    """Every design's feed poster for one agency after another (the bodies kept), without and with the
+    short code: median ms per agency."""
+    from netral_assets.assets.layers import clear_cache
+
+    clear_cache()
+    for d in designs:  # the bodies, laid out once
+        build_poster(pack, agencies[0], d, "feed", ".jpg")
+    medians = {}
+    for label, extra in (("without code", lambda a, d: None), ("with code", coded)):
+        turn = itertools.cycle(agencies[1:])
+
+        def one_agency(turn=turn, extra=extra):
+            agency = next(turn)
+            for d in designs:
+                build_poster(pack, agency, d, "feed", ".jpg", extra=extra(agency, d))
+
+        medians[label] = median_ms(one_agency, runs=runs)
+    return medians
 
 
 def bench_chromium(pack, agency, designs, runs) -> tuple[dict, dict] | None:
@@ -107,6 +142,7 @@ def bench_chromium(pack, agency, designs, runs) -> tuple[dict, dict] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--no-chromium", action="store_true", help="ours only")
     args = parser.parse_args()
     pin_one_core()  # before Chromium starts, so its processes inherit the same single core
     pack, registry = load_pack(), load_registry()
@@ -116,7 +152,8 @@ def main() -> None:
     # the campaign's own posters (the message designs need the agency's words, the invitation a public URL)
     designs = [d.name for d in list_designs(pack, "poster") if not needs_content(d) and not d.meta.get("requires")]
     ours_wall, ours_cpu, ours_first = bench_ours(pack, agencies, designs, args.runs)
-    theirs = bench_chromium(pack, agency, designs, args.runs)
+    kit_pattern = bench_kit_pattern(pack, agencies, designs, args.runs)
+    theirs = None if args.no_chromium else bench_chromium(pack, agency, designs, args.runs)
     print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU = user+system time of every process involved")
     for fmt_name, target, label in (("feed", 80, "feed JPEG"), ("a3", 60, "A3 PDF")):
         for d in designs:
@@ -138,6 +175,9 @@ def main() -> None:
             c_c = statistics.median(theirs[1][(fmt_name, d)] for d in designs)
             line += f", Chromium {c_w:.1f} ms (cpu {c_c:.1f} ms), ratio {c_w / o_w:.1f}× (cpu {c_c / o_c:.1f}×)"
         print(line)
+    plain, with_code = kit_pattern["without code"], kit_pattern["with code"]
+    print(f"kit pattern, {len(designs)} feed posters per agency: {plain:.1f} ms without the short code, "
+          f"{with_code:.1f} ms with it (+{with_code - plain:.1f} ms, +{(with_code / plain - 1) * 100:.0f}%)")
 
 
 if __name__ == "__main__":

@@ -130,8 +130,12 @@ def test_batch_writes_every_kit_in_its_province_folder(diy):
             assert sha(folder / entry["path"]) == entry["sha256"]
             assert len(entry["fingerprint"]) == 64
         assert "Pemerintah" in (folder / "caption.txt").read_text("utf-8")
+        # the short codes' index (the link card carries one), listed with its thumbnails, travels in the ZIP
+        index = {r["path"] for r in kit["keaslian"]}
+        assert "keaslian/index.json" in index and all(sha(folder / r["path"]) == r["sha256"] for r in kit["keaslian"])
+        assert {p.relative_to(folder).as_posix() for p in (folder / "keaslian").iterdir()} == index
         with zipfile.ZipFile(out / DIY / f"{slug}.zip") as archive:
-            assert {f"{slug}/{n}" for n in names | {"manifest.json", "caption.txt"}} == set(archive.namelist())
+            assert {f"{slug}/{n}" for n in names | index | {"manifest.json", "caption.txt"}} == set(archive.namelist())
     assert not list(out.rglob("*.part"))
     # files are for sharing: readable by others, like any file the user makes (not mkstemp's 0600)
     assert (out / DIY / "kabupaten-sleman" / "twibbon-bundar.png").stat().st_mode & 0o044 == 0o044
@@ -144,8 +148,10 @@ def test_national_manifest_lists_every_file_with_sha_sources_and_findings(diy):
     assert data["summary"]["agencies"] == 6 and data["summary"]["errors"] == 0
     assert data["summary"]["rendered"] == data["summary"]["files"] == len(data["files"])
     assert data["selection"]["province"] == "34" and data["selection"]["only"] == ["twibbon", "logo"]
+    # (each kit's keaslian/ index is listed by its own manifest.json: test_batch_writes_every_kit…)
     on_disk = {p.relative_to(out).as_posix() for p in visible_files(out)
-               if p.suffix not in (".zip",) and p.name not in ("manifest.json", "caption.txt", "proof.pdf")}
+               if p.suffix not in (".zip",) and p.name not in ("manifest.json", "caption.txt", "proof.pdf")
+               and p.parent.name != "keaslian"}
     assert {f["path"] for f in data["files"]} == on_disk
     for entry in data["files"]:
         assert sha(out / entry["path"]) == entry["sha256"]
