@@ -135,8 +135,9 @@ def twibbon_formats(pack: Pack) -> dict[str, list[str]]:
 
 
 def _agency_entry(agency: Agency) -> dict:
+    # What the search shows and matches (common.js): name, short name, code, level; the slug to go to.
     return {"name": agency.name, "short_name": agency.short_name, "slug": agency.slug, "code": agency.code or "",
-            "level": agency.level, "province": agency.province}
+            "level": agency.level}
 
 
 def _addresses(public_url: str | None, agency: Agency | None, pack: Pack) -> tuple[str, dict]:
@@ -182,7 +183,9 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
     for name in offline.ICON_NAMES:
         writer.made(f"icons/{name}", icons_key, lambda name=name: icon(name))
     writer.put("manifest.webmanifest", offline.manifest_bytes(offline.manifest(pack, "./")))
-    writer.put("sw.js", offline.worker_source(static, pack, mode="static", extra=("agencies.json",)))
+    # agencies.json is kept by the worker once the search has used it (not at install: an agency page
+    # never needs it, and a site of every agency lists 600 of them).
+    writer.put("sw.js", offline.worker_source(static, pack, mode="static"))
 
     # Each agency: its page, manifest, frames and link card.
     formats = twibbon_formats(pack)
