@@ -26,9 +26,29 @@ The public API, one call per written file:
 - `verify_file(path, trust) -> Report`, `verify_bytes(data, name, trust, signature=None) -> Report`,
   `load_trust(paths) -> [certificate]` (PEM bundles, DER files or identity folders).
 
+Short codes (`codes`): what survives WhatsApp and screenshots, where embedded credentials do not.
+- `short_code(agency_code, kind, design, edition) -> "K7Q2-9XA"`, printed on every published poster,
+  carousel (closing slide), leaflet and link card; `normalize_code(typed_or_qr_text) -> code | None`.
+- `perceptual_hash(picture) -> 16 hex digits`, `hash_distance(a, b) -> bits`.
+- `Registration` (one published file with its code, hashes and thumbnail), `CodeIndex` (`by_code`,
+  `nearest`), `StaticIndex.load(kit_or_batch_folder)` (the kit's `keaslian/index.json`, written by
+  `write_index`), `find_originals(index, picture)` (screenshot crops, agencies told apart).
+  The store's `StoreIndex` (store/) is the same protocol over the web app's database.
+
 Framed photos of individuals are never signed: a person's photo is not the agency's speech.
 """
 
+from .codes import (
+    CodeIndex,
+    Registration,
+    StaticIndex,
+    find_originals,
+    hash_distance,
+    normalize_code,
+    perceptual_hash,
+    short_code,
+    write_index,
+)
 from .identity import Identity, import_identity, init_identity, load_identity
 from .sign import SIDECAR, asset_claims, sign_bytes, sign_detached, signable
 from .verify import STATUSES, Report, load_trust, verify_bytes, verify_file
@@ -36,16 +56,25 @@ from .verify import STATUSES, Report, load_trust, verify_bytes, verify_file
 __all__ = [
     "SIDECAR",
     "STATUSES",
+    "CodeIndex",
     "Identity",
+    "Registration",
     "Report",
+    "StaticIndex",
     "asset_claims",
+    "find_originals",
+    "hash_distance",
     "import_identity",
     "init_identity",
     "load_identity",
     "load_trust",
+    "normalize_code",
+    "perceptual_hash",
+    "short_code",
     "sign_bytes",
     "sign_detached",
     "signable",
     "verify_bytes",
     "verify_file",
+    "write_index",
 ]

@@ -42,11 +42,11 @@ from typing import Protocol, runtime_checkable
 
 from ..errors import NetralError
 from ..files import write_atomic
+from ..render.context import CHECK_PATH, check_line  # the printed line and its address: one definition
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_SYMBOLS = 7
 CODE_SPLIT = 4  # shown as 4-3: "K7Q2-9XA"
-CHECK_PATH = "/cek/"  # the public address of a code: <public_url>/cek/<code>
 INDEX_FOLDER = "keaslian"  # in a kit folder
 INDEX_NAME = "index.json"
 INDEX_VERSION = 1
@@ -96,11 +96,11 @@ def normalize_code(text: str) -> str | None:
     return f"{symbols[:CODE_SPLIT]}-{symbols[CODE_SPLIT:]}"
 
 
-def check_address(public_url: str | None, code: str) -> str | None:
-    """The public address of a code (`<public_url>/cek/<code>`), or None without a public address."""
-    if not public_url:
-        return None
-    return f"{public_url.rstrip('/')}{CHECK_PATH}{code}"
+def check_url(public_url: str | None, code: str) -> str | None:
+    """The public address of a code (`<public_url>/cek/<code>`, as printed and in the QR code), or None
+    without a public address."""
+    line = check_line(code, public_url, False)
+    return line["url"] if line else None
 
 
 def perceptual_hash(image) -> str:
@@ -484,7 +484,7 @@ __all__ = [
     "CodeIndex",
     "Registration",
     "StaticIndex",
-    "check_address",
+    "check_url",
     "hash_distance",
     "normalize_code",
     "perceptual_hash",

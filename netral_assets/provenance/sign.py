@@ -128,6 +128,7 @@ def c2pa_manifest(claims: dict, mime: str, test: bool = False) -> dict:
         "agency_code": claims.get("agency_code"),
         "kind": claims.get("kind"),
         "design": claims.get("design"),
+        "code": claims.get("code"),  # the short code printed on it (codes.py), when it carries one
         "test_identity": test,
         "sources": claims.get("sources") or [],
     }
@@ -180,7 +181,8 @@ def _sign_pdf(data: bytes, identity: Identity, claims: dict) -> bytes:
 
     issuer, agency, campaign = claims["issuer"], claims.get("agency"), claims.get("campaign")
     reason = (f"Diterbitkan oleh {issuer}" + (f" untuk {agency}" if agency and agency != issuer else "")
-              + (f", kampanye {campaign}" if campaign else ""))
+              + (f", kampanye {campaign}" if campaign else "")
+              + (f", kode keaslian {claims['code']}" if claims.get("code") else ""))
     description = f"Tanda tangan digital {issuer}: bukti asal dokumen ini"
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)

@@ -106,7 +106,7 @@ def fit_boxes(pack: Pack, design: Design, fmt: str, texts: dict[str, str], narro
 # the kit's plan (`extra["code"]`, provenance.codes.short_code); without one nothing is printed.
 CHECK_QR_SIZE = 120  # px of the 1080 canvas, quiet zone included: 23 mm on A4, 33 mm on A3 (footer.css)
 CHECK_QR_ROOM = 128  # the agency's box beside it: 830 -> 702 px (footer.css: .foot-qr .who)
-CHECK_PATH = "/cek/"  # provenance.codes.CHECK_PATH (a stage above this one)
+CHECK_PATH = "/cek/"  # the public address of a code: <public_url>/cek/<code> (provenance.codes reads it here)
 
 
 def check_line(code: str | None, public_url: str | None, print_format: bool) -> dict | None:
