@@ -2,8 +2,8 @@
 
 1. Link card: the first request of `/cards/<slug>.png` per agency (the render: body kept per process,
    agency layer per agency) against the first request of the same agency's frame (the baseline), and
-   the cached card's p50 over loopback (goal < 5 ms) against `/healthz` (the baseline: the app's
-   cheapest route).
+   the cached card's p50 over loopback (goal < 5 ms) against the page's stylesheet (the baseline: a
+   static file the app keeps in memory).
 2. The framing page's first visit before the frame image, as Chromium loads it (every request of the
    page and of its service worker, each distinct file once, at its gzip size on the wire when the
    server compresses it): goal < 200 KB with the worker and the manifest; the ratio is to the same
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
@@ -69,19 +70,20 @@ def bench_first_cards(base: str, count: int) -> None:
 def bench_cached_card(base: str, count: int) -> None:
     url = "/cards/kabupaten-sleman.png"
     with httpx.Client(base_url=base) as client:
+        css = re.search(r'href="(/static/app\.css\?v=[0-9a-f]+)"', client.get("/t/kabupaten-sleman").text)[1]
         size = len(client.get(url).content)
         for _ in range(20):
             client.get(url)
-            client.get("/healthz")
-        cards, health = [], []
+            client.get(css)
+        cards, static = [], []
         for _ in range(count):  # interleaved: both see the same moments of a shared machine
             cards.append(timed(client, url)[0])
-            health.append(timed(client, "/healthz")[0])
-    card, base_ms = statistics.median(cards), statistics.median(health)
+            static.append(timed(client, css)[0])
+    card, base_ms = statistics.median(cards), statistics.median(static)
     verdict = "ok" if card < CARD_TARGET_MS else f"OVER target {CARD_TARGET_MS:g} ms"
     print(f"link card from cache ({size // 1024} KB), {count} requests   p50 {card:6.2f} ms   "
-          f"p99 {percentile(cards, 99):6.2f} ms   (/healthz p50 {base_ms:5.2f} ms; ratio {card / base_ms:4.2f})   "
-          f"{verdict}   {load()}")
+          f"p99 {percentile(cards, 99):6.2f} ms   (app.css from memory p50 {base_ms:5.2f} ms; ratio "
+          f"{card / base_ms:4.2f})   {verdict}   {load()}")
 
 
 def first_visit(base: str, path: str) -> list[str]:
