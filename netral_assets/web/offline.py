@@ -37,8 +37,7 @@ ICON_SIZES = (192, 512)
 ICON_NAMES = tuple(f"{kind}-{size}.png" for kind in ("icon", "maskable") for size in ICON_SIZES)
 FRAMES_KEPT = 6  # the last frames used, per browser
 PAGES_KEPT = 8
-# The files every framing page needs, as in static/ (the page's script imports the others).
-PAGE_FILES = ("app.css", "js/frame.js", "js/common.js", "js/compose.js")
+_IMPORT = re.compile(r"""from\s+["']\./([a-z0-9._-]+\.js)["']""")
 FONT_WEIGHTS = (400, 700, 800)
 MARKS = ("mark", "mark-reverse")
 CONFIG_MARK = re.compile(r"/\*@config\*/.*?/\*@end\*/", re.DOTALL)
@@ -140,10 +139,22 @@ def cache_version(static: dict, pack: Pack) -> str:
     return digest.hexdigest()[:16]
 
 
+def page_files(static: dict) -> list[str]:
+    """The static files a framing page loads: the stylesheet, frame.js and the modules it imports."""
+    files, queue = ["app.css"], ["js/frame.js"]
+    while queue:
+        name = queue.pop()
+        if name in files:
+            continue
+        files.append(name)
+        queue += [f"js/{m}" for m in _IMPORT.findall(static[name].data.decode())]
+    return files
+
+
 def shell_urls(static: dict, root: str = "/", extra: tuple[str, ...] = ()) -> list[str]:
     """What the worker keeps when it installs, relative to its scope (the files already in the
     browser's HTTP cache after the first visit, so keeping them costs no extra download)."""
-    files = [f"static/{name}?v={static[name].version}" for name in PAGE_FILES]
+    files = [f"static/{name}?v={static[name].version}" for name in page_files(static)]
     files += [f"fonts/jakarta-{w}.woff2" for w in FONT_WEIGHTS]
     files += [f"brand/{m}.svg" for m in MARKS]
     return [*files, *extra]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -53,7 +52,6 @@ RECORD = ".netral-site.json"
 STATIC_CSP = "; ".join(d for d in CSP.split("; ") if not d.startswith("frame-ancestors"))
 # The page's address when no public address is given: the page's script puts its own in its place.
 PAGE_URL_MARK = "__PAGE_URL__"
-_IMPORT = re.compile(r"""from\s+["']\./([a-z0-9._-]+\.js)["']""")
 
 
 @dataclass
@@ -117,18 +115,6 @@ def _prepare(folder: Path) -> dict:
         return {}
 
 
-def page_files(static: dict) -> list[str]:
-    """The static files a framing page loads: the stylesheet, frame.js and what it imports."""
-    files, queue = ["app.css"], ["js/frame.js"]
-    while queue:
-        name = queue.pop()
-        if name in files:
-            continue
-        files.append(name)
-        queue += [f"js/{m}" for m in _IMPORT.findall(static[name].data.decode())]
-    return files
-
-
 def twibbon_formats(pack: Pack) -> dict[str, list[str]]:
     """Each twibbon design's formats that have a photo window (what the page offers)."""
     return {d.name: [f for f in d.formats if d.window(f)] for d in list_designs(pack, "twibbon")}
@@ -166,7 +152,7 @@ def build_site(pack: Pack, agencies: list[Agency], out: str | Path, public_url: 
     env = make_environment(static)
 
     # The page's own files, fonts, marks, icons, manifest and worker.
-    for name in page_files(static):
+    for name in offline.page_files(static):
         writer.put(f"static/{name}", static[name].data)
     for weight in FONT_WEIGHTS:
         writer.put(f"fonts/jakarta-{weight}.woff2", font_woff2(font_file(pack, weight))[0])
