@@ -151,7 +151,7 @@ def page_files(static: dict) -> list[str]:
     return files
 
 
-def shell_urls(static: dict, root: str = "/", extra: tuple[str, ...] = ()) -> list[str]:
+def shell_urls(static: dict, extra: tuple[str, ...] = ()) -> list[str]:
     """What the worker keeps when it installs, relative to its scope (the files already in the
     browser's HTTP cache after the first visit, so keeping them costs no extra download)."""
     files = [f"static/{name}?v={static[name].version}" for name in page_files(static)]
