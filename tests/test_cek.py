@@ -280,7 +280,7 @@ def test_the_form_works_without_javascript(client, signed, registered):
     assert answer.text.index("Periksa materi lain") > verdict  # the verdict comes first
     assert "data:image/jpeg;base64," in answer.text and f"/cek/{registered[0].code}/feed.jpg" in answer.text
     typed = client.post("/cek", data={"code": "ZZZZ-ZZZ"})
-    assert typed.status_code == 404 and "tidak terdaftar" in typed.text and "<html" in typed.text
+    assert typed.status_code == 404 and "TIDAK DITEMUKAN" in typed.text and "ZZZZ-ZZZ" in typed.text and "<html" in typed.text
     fragment = client.post("/cek", data={"code": registered[0].code}, headers={"X-Cek-Fragment": "1"})
     assert fragment.status_code == 200 and "<html" not in fragment.text and "TERDAFTAR" in fragment.text
 

@@ -98,6 +98,8 @@ class Lookup:
         if self.status == "registered":
             return "Kode ini terdaftar untuk materi resmi kampanye berikut."
         if self.status == "unknown":
+            if self.report is None and self.code:
+                return f"Tidak ada materi resmi yang terdaftar dengan kode {self.code}."
             return "Tidak ada materi terdaftar dengan kode ini, dan tidak ada yang mirip dengan gambar ini."
         if self.status == "unreadable":
             return "Berkas ini tidak dapat dibaca sebagai gambar atau PDF."
@@ -127,6 +129,9 @@ class Lookup:
         if self.code_mismatch and self.status != "valid":
             return ("Jangan sebarkan gambar ini: kemungkinan besar kode keasliannya disalin dari materi lain. "
                     "Bandingkan dengan versi asli di bawah, dan laporkan pemalsuan lewat SP4N-LAPOR!")
+        if self.status == "unknown" and self.report is None:
+            return ("Periksa lagi huruf dan angkanya (7 tanda, seperti K7Q2-9XA), atau unggah gambar materinya. Materi "
+                    "yang kodenya tidak terdaftar jangan dianggap resmi.")
         if self.status in ("none", "unknown") and not self.matches:
             return ("Perlakukan sebagai tidak resmi sampai terbukti sebaliknya. Ketik kode keaslian yang tercetak di "
                     "materi (mis. K7Q2-9XA), atau minta berkas asli dari humas instansinya.")

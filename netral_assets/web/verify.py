@@ -49,7 +49,7 @@ THUMB_CACHE_CONTROL = "public, max-age=86400"
 CODE_EXAMPLE = "K7Q2-9XA"
 # The verdict's look on the page: a class for the colour and an icon name.
 TONES = {"valid": "good", "registered": "info", "changed": "bad", "expired": "warn", "untrusted": "warn",
-         "none": "neutral", "unknown": "neutral", "unreadable": "neutral"}
+         "none": "neutral", "unknown": "warn", "unreadable": "neutral"}
 KIND_TITLES = {**PART_TITLES, "poster": "Poster", "twibbon": "Bingkai twibbon", "carousel": "Carousel",
                "leaflet": "Leaflet", "logo": "Logo", "card": "Kartu tautan", "stiker": "Stiker"}
 VIA_TITLES = {BY_CODE: "kode yang Anda ketik", BY_QR: "kode QR di gambar", BY_HASH: "kemiripan gambar"}
@@ -328,6 +328,12 @@ async def cek_post(request: Request):
     try:
         upload, typed, _ = await _read_check(request)
         found, preview = await _look_up(request, upload, typed)
+        if upload is None and found.status == "unknown" and found.code is not None:
+            # a well-formed code nobody registered: a verdict of its own, not an error
+            view = result_view(found, None, None)
+            if fragment:
+                return _page(request, "cek_result.html", 404, result=view)
+            return _cek_page(request, 404, result=view, code_value=typed[:40])
         _refuse_unknown(found, upload, typed)
     except HTTPException as exc:
         context = {"error": exc.detail, "code_value": (typed or "")[:40]}
