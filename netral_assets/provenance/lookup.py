@@ -174,8 +174,9 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
         if picture is not None and found:
             lookup.matches = _by_distance(lookup.matches, perceptual_hash(picture))
             lookup.code_mismatch = lookup.matches[0].distance > max_distance
-        if not found:
-            lookup.notes.append(f"Kode {code} tidak terdaftar.")
+        if not found and data:
+            lookup.notes.append(f"Kode {code} ({'dari kode QR di gambar' if via == BY_QR else 'yang Anda ketik'}) "
+                                "tidak terdaftar.")
     if not lookup.matches and picture is not None:
         lookup.matches = [Match(r, BY_HASH, d) for d, r in
                           index.nearest(perceptual_hash(picture), limit=limit, max_distance=max_distance)]
