@@ -444,3 +444,19 @@ def test_a_real_code_on_a_different_picture_is_called_out(client, poster, regist
     assert "Jangan sebarkan" in body["advice"] and "bukan materi itu" in body["meaning"]
     page = client.post("/cek", files={"file": ("poster-palsu.png", out.getvalue(), "image/png")})
     assert 'class="verdict tone-bad"' in page.text and "berbeda" in page.text
+
+
+def test_the_code_in_the_signed_claims_finds_the_original_of_a_garbled_copy(client, poster, identity, pack, sleman,
+                                                                             registered):
+    """A poster signed with its code in the claims (as the kit signs it), one byte changed early in the image
+    data so that most of the picture is garbled: the verdict is DIUBAH, and the claims' code still brings
+    the registered original to compare with."""
+    claims = {**asset_claims(poster, sleman, pack.name), "code": registered[0].code}
+    signed_with_code = sign_bytes(poster.data, ".jpg", load_identity(identity), claims)
+    assert verify_bytes(signed_with_code, "poster.jpg", []).code == registered[0].code
+    start = signed_with_code.index(b"\xff\xda")  # start of scan
+    garbled = bytearray(signed_with_code)
+    garbled[start + 400] ^= 0xFF
+    body = verify(client, bytes(garbled)).json()
+    assert body["status"] == "changed" and body["code"] == registered[0].code and body["code_via"] == "credentials"
+    assert body["matches"][0]["code"] == registered[0].code and body["code_mismatch"] is False

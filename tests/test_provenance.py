@@ -501,3 +501,12 @@ def test_the_campaigns_trust_list_is_read_from_brand_trust(ident_dir, stranger, 
     (user / "trust" / "rusak.pem").write_text("-----BEGIN CERTIFICATE-----\nrusak\n-----END CERTIFICATE-----\n")
     with pytest.raises(NetralError, match="rusak.pem"):
         load_trust([], pack=pack)
+
+
+def test_the_short_code_in_the_signed_claims_is_reported(assets, ident, trust, pack, sleman):
+    claims = {**asset_claims(assets[".png"], sleman, pack.name), "code": "K7Q2-9XA"}
+    assert verify_bytes(sign_bytes(assets[".png"].data, ".png", ident, claims), "p.png", trust).code == "K7Q2-9XA"
+    pdf = sign_bytes(assets["poster.pdf"].data, ".pdf", ident, {**claims, "issuer": ORG})
+    report = verify_bytes(pdf, "poster.pdf", trust)
+    assert report.status == "valid" and report.code == "K7Q2-9XA"
+    assert verify_bytes(assets[".png"].data, "p.png", trust).code is None

@@ -30,7 +30,7 @@ MATCH_DISTANCE = MAX_DISTANCE
 MATCH_LIMIT = 3
 
 # How the registered original was found.
-BY_CODE, BY_QR, BY_HASH = "code", "qr", "hash"
+BY_CODE, BY_CREDENTIALS, BY_QR, BY_HASH = "code", "credentials", "qr", "hash"
 
 HASH_CAVEAT = ("Kemiripan gambar menemukan desainnya, tetapi tidak dapat membuktikan bahwa tidak ada angka, "
                "nama atau kata yang diubah. Bandingkan gambar Anda dengan versi asli di sampingnya.")
@@ -162,7 +162,7 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
         lookup.status = lookup.report.status
         if lookup.status == "untrusted":
             lookup.notes.append(UNTRUSTED_WHY)
-    code, via = _code(typed_code, picture)
+    code, via = _code(typed_code, picture, lookup.report)
     if typed_code and code is None:
         lookup.notes.append(f"“{typed_code.strip()[:40]}” bukan kode keaslian (bentuknya seperti K7Q2-9XA).")
     lookup.code, lookup.code_via = code, via
@@ -173,7 +173,9 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
         lookup.matches = [Match(r, via) for r in found]
         if picture is not None and found:
             lookup.matches = _by_distance(lookup.matches, perceptual_hash(picture))
-            lookup.code_mismatch = lookup.matches[0].distance > max_distance
+            # a code read from the picture or typed is checked against it (the signed claims' code is not:
+            # when the bytes changed the picture may be garbled, and the verdict already says DIUBAH)
+            lookup.code_mismatch = via != BY_CREDENTIALS and lookup.matches[0].distance > max_distance
         if not found and data:
             lookup.notes.append(f"Kode {code} ({'dari kode QR di gambar' if via == BY_QR else 'yang Anda ketik'}) "
                                 "tidak terdaftar.")
@@ -190,12 +192,16 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
     return lookup
 
 
-def _code(typed: str | None, picture) -> tuple[str | None, str | None]:
-    """The typed code if it is one, else the first QR code in the picture that is a /cek/ address or a code."""
+def _code(typed: str | None, picture, report: Report | None = None) -> tuple[str | None, str | None]:
+    """The typed code if it is one, else the code the signed claims name (even when the bytes changed
+    since: it still points at the original to compare with), else the first QR code in the picture that
+    is a /cek/ address or a code."""
     if typed and typed.strip():
         code = normalize_code(typed)
         if code is not None:
             return code, BY_CODE
+    if report is not None and report.code:
+        return report.code, BY_CREDENTIALS
     if picture is not None:
         from ..checks.qr import decoded_texts
 

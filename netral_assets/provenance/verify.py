@@ -32,10 +32,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from ..files import sniff
+from .codes import normalize_code
 from .identity import ROOT, TEST_MARK, load_certificates
 from .sign import CAMPAIGN_LABEL, IMAGE_TYPES, SIDECAR, import_pyhanko
 
 MANIFEST = "manifest.json"
+CODE_IN_REASON = "kode keaslian "  # sign._sign_pdf's /Reason ends ", kode keaslian K7Q2-9XA"
 TRUST_DIR = "trust"  # brand/trust/: the campaign's trusted roots (PEM), bundled and per pack
 TRUST_SUFFIXES = (".pem", ".crt", ".cer")
 # Why a certificate shows as untrusted: said by `netral verify` and by /cek.
@@ -66,6 +68,7 @@ class Report:
     signed_at: str | None = None  # ISO 8601, UTC: as the signer's clock said (a timestamp server's when there is one)
     program: str | None = None
     valid_until: str | None = None
+    code: str | None = None  # the short code the signed claims name (codes.py): where /cek finds the original
     changes: list[str] = field(default_factory=list)  # what changed, in Indonesian
     notes: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # the validating library's own codes, for machines
@@ -212,7 +215,7 @@ def _verify_c2pa(data: bytes, mime: str, name: str, trust: list) -> Report:
         agency=own.get("agency"), signed_at=_iso(info.get("time") or created.get("when")),
         program=" ".join(p for p in (generator.get("name"), generator.get("version")) if p) or None,
         test_identity=bool(own.get("test_identity")) or TEST_MARK.lower() in (info.get("common_name") or "").lower(),
-        codes=codes)
+        code=normalize_code(own["code"]) if isinstance(own.get("code"), str) else None, codes=codes)
     for failure in failures or []:
         code = failure.get("code", "")
         if code in C2PA_UNTRUSTED or code in C2PA_EXPIRED:
@@ -262,6 +265,9 @@ def _verify_pdf(data: bytes, name: str, trust: list) -> Report:
         report.codes.append(type(exc).__name__)
         return report
     _signer_facts(report, status)
+    reason = str(embedded.sig_object.get("/Reason", ""))
+    if CODE_IN_REASON in reason:
+        report.code = normalize_code(reason.rsplit(CODE_IN_REASON, 1)[1].split(",")[0])
     props = embedded.sig_object.get("/Prop_Build", {}).get("/App", {})
     if props.get("/Name"):
         report.program = " ".join(str(p).lstrip("/") for p in (props.get("/Name"), props.get("/REx")) if p)

@@ -29,7 +29,7 @@ from ..files import sniff
 from ..model.formatting import format_date_id
 from ..photo.decode import BROKEN_FILE, decode_cost, flatten, open_photo, orientation, why_broken
 from ..provenance.codes import CHECK_PATH, normalize_code
-from ..provenance.lookup import BY_CODE, BY_HASH, BY_QR, Lookup, look_up
+from ..provenance.lookup import BY_CODE, BY_CREDENTIALS, BY_HASH, BY_QR, Lookup, look_up
 from .api import FORM_OVERHEAD, _busy, cached_image_response, throttle
 from .frames import CachedImage
 from .kits import FORMAT_TITLES, PART_TITLES
@@ -52,7 +52,8 @@ TONES = {"valid": "good", "registered": "info", "changed": "bad", "expired": "wa
          "none": "neutral", "unknown": "warn", "unreadable": "neutral"}
 KIND_TITLES = {**PART_TITLES, "poster": "Poster", "twibbon": "Bingkai twibbon", "carousel": "Carousel",
                "leaflet": "Leaflet", "logo": "Logo", "card": "Kartu tautan", "stiker": "Stiker"}
-VIA_TITLES = {BY_CODE: "kode yang Anda ketik", BY_QR: "kode QR di gambar", BY_HASH: "kemiripan gambar"}
+VIA_TITLES = {BY_CODE: "kode yang Anda ketik", BY_CREDENTIALS: "tanda tangan digital berkas", BY_QR: "kode QR di gambar",
+              BY_HASH: "kemiripan gambar"}
 
 VERIFY_BODY = {
     "requestBody": {
