@@ -174,12 +174,13 @@ _layers = Kept(AGENCY_LAYERS_KEPT)
 
 
 def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,
-            print_marks: bool, output: str, make) -> Layer:
+            print_marks: bool, output: str, make, template: str | None = None) -> Layer:
     """The agency's layer: the design's own template in the "agency" layer, or the design's
-    `agency_template` (a band anchored to the bottom edge, shared by designs). Cached by its HTML and
-    what decides its output (zoom, print or raster), not by design or format, so a footer shared by
-    five designs and by square and feed is laid out once."""
-    template = design.meta.get("agency_template")
+    `agency_template` (a band anchored to the bottom edge, shared by designs), or `template` (a band
+    too: the authenticity line's, CHECK_TEMPLATE). Cached by its HTML and what decides its output
+    (zoom, print or raster), not by design or format, so a footer shared by five designs and by square
+    and feed is laid out once."""
+    template = template or design.meta.get("agency_template")
     source = design_html(pack, design, fmt_name, agency, extra, print_marks, layer="agency", template=template)
     fmt = source.fmt
     # An agency template sets its own page size (its band), so the canvas height in the page rule
@@ -198,10 +199,29 @@ def _agency(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: di
     return layer
 
 
-def _merge(body: Body, layer: Layer) -> tuple[list, list]:
-    findings = list(body.findings) + [f for f in layer.findings if f not in body.findings]
-    sources = list(body.sources) + [s for s in layer.sources if s not in body.sources]
+def _merge(body: Body, *layers: Layer) -> tuple[list, list]:
+    findings, sources = list(body.findings), list(body.sources)
+    for layer in layers:
+        findings += [f for f in layer.findings if f not in findings]
+        sources += [s for s in layer.sources if s not in sources]
     return findings, sources
+
+
+# The authenticity line (issue 19: "Cek keaslian: …/cek/<code>", a QR code on print) of a poster whose
+# agency layer is a shared band: its code is the design's, so it is a layer of its own, laid out per
+# design (a line and maybe a QR code: a few ms), and the footer stays shared by the designs.
+CHECK_TEMPLATE = "poster/check.html.j2"
+
+
+def _agency_layers(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None,
+                   print_marks: bool, output: str, make) -> list[Layer]:
+    """The agency's layers, in paint order: its own (or its band), then the authenticity line's when the
+    band carries one (`extra["code"]`)."""
+    if not (design.meta.get("agency_template") and (extra or {}).get("code")):
+        return [_agency(pack, design, fmt_name, agency, extra, print_marks, output, make)]
+    band = _agency(pack, design, fmt_name, agency, {**extra, "check_apart": True}, print_marks, output, make)
+    line = _agency(pack, design, fmt_name, agency, extra, print_marks, output, make, template=CHECK_TEMPLATE)
+    return [band, line]
 
 
 def _raster_body(pack: Pack, design: Design, fmt_name: str, extra: dict | None) -> Body:
@@ -241,17 +261,18 @@ def compose_raster(pack: Pack, design: Design, fmt_name: str, agency: Agency, ex
             return None, (0, 0, 0)
         return top.crop(box), (box[0], box[1], rendered.fmt.height)
 
-    layer = _agency(pack, design, fmt_name, agency, extra, False, "raster", painted)
+    layers = _agency_layers(pack, design, fmt_name, agency, extra, False, "raster", painted)
     image = _cache.pixels(body, transparent, lambda: rasterize_pdf(body.product, fmt, transparent=transparent))
-    region, (x, y, band_height) = layer.product
-    # a band shorter than the canvas sits on its bottom edge
-    at = (x, y + round(fmt.height - band_height))
-    if region is not None:
-        if image.mode == "RGBA":
-            image.alpha_composite(region, dest=at)
-        else:
-            image.paste(region.convert("RGB"), at, region.getchannel("A"))
-    return Composed(image, *_merge(body, layer))
+    for layer in layers:
+        region, (x, y, band_height) = layer.product
+        # a band shorter than the canvas sits on its bottom edge
+        at = (x, y + round(fmt.height - band_height))
+        if region is not None:
+            if image.mode == "RGBA":
+                image.alpha_composite(region, dest=at)
+            else:
+                image.paste(region.convert("RGB"), at, region.getchannel("A"))
+    return Composed(image, *_merge(body, *layers))
 
 
 def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra: dict | None = None,
@@ -261,26 +282,32 @@ def compose_pdf(pack: Pack, design: Design, fmt_name: str, agency: Agency, extra
     import pikepdf
 
     body = _pdf_body(pack, design, fmt_name, extra, print_marks, finisher)
-    layer = _agency(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
-    with pikepdf.open(io.BytesIO(body.product)) as pdf, pikepdf.open(io.BytesIO(layer.product)) as over:
+    layers = _agency_layers(pack, design, fmt_name, agency, extra, print_marks, "pdf", write_pdf)
+    with pikepdf.open(io.BytesIO(body.product)) as pdf:
         if body.subset_tags is None:
             body.subset_tags = frozenset(subset_tags(pdf))
-        retag_subsets(over, taken=set(body.subset_tags))
-        page, top_page = pdf.pages[0], over.pages[0]
-        # Both pages have the same bleed and their lower-left corners meet (a band sits on the
-        # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
-        # layer is shifted by the difference of the two MediaBox origins.
-        form = pdf.copy_foreign(top_page.as_form_xobject())
-        # A fixed name (pikepdf's `prefix` adds a random suffix): the same inputs give the same bytes.
-        name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/NetralAgencyLayer"),
-                                 replace_existing=False)
-        dx = float(page.mediabox[0]) - float(top_page.mediabox[0])
-        dy = float(page.mediabox[1]) - float(top_page.mediabox[1])
+        taken = set(body.subset_tags)  # grows with each layer's tags: no two layers share one
+        page = pdf.pages[0]
         page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(pdf, f"\nQ q 1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q\n".encode()))
+        drawn = b"\nQ"
+        for number, layer in enumerate(layers):
+            with pikepdf.open(io.BytesIO(layer.product)) as over:
+                retag_subsets(over, taken=taken)
+                top_page = over.pages[0]
+                # Both pages have the same bleed and their lower-left corners meet (a band sits on the
+                # bottom edge); print_boxes() may have moved the body's origin to the trim corner, so the
+                # layer is shifted by the difference of the two MediaBox origins.
+                form = pdf.copy_foreign(top_page.as_form_xobject())
+                # A fixed name (pikepdf's `prefix` adds a random suffix): the same inputs give the same bytes.
+                label = "/NetralAgencyLayer" if number == 0 else f"/NetralAgencyLayer{number + 1}"
+                name = page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(label), replace_existing=False)
+                dx = float(page.mediabox[0]) - float(top_page.mediabox[0])
+                dy = float(page.mediabox[1]) - float(top_page.mediabox[1])
+                drawn += f" q 1 0 0 1 {dx:.4f} {dy:.4f} cm {name} Do Q".encode()
+        page.contents_add(pikepdf.Stream(pdf, drawn + b"\n"))
         if title:
             pdf.docinfo["/Title"] = title
         out = io.BytesIO()
         pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                  deterministic_id=True)
-    return Composed(out.getvalue(), *_merge(body, layer))
+    return Composed(out.getvalue(), *_merge(body, *layers))

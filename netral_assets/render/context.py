@@ -106,6 +106,10 @@ def fit_boxes(pack: Pack, design: Design, fmt: str, texts: dict[str, str], narro
 # the kit's plan (`extra["code"]`, provenance.codes.short_code); without one nothing is printed.
 CHECK_QR_SIZE = 120  # px of the 1080 canvas, quiet zone included: 23 mm on A4, 33 mm on A3 (footer.css)
 CHECK_QR_ROOM = 128  # the agency's box beside it: 830 -> 702 px (footer.css: .foot-qr .who)
+# The poster footer's rows (footer.css): the band's room above the stripe, and the two small lines.
+FOOT_ROOM = 138
+FOOT_LINE = 22 * 1.2  # the issuer and the authenticity line: 22 px, line-height 1.2
+FOOT_GAP = 2
 CHECK_PATH = "/cek/"  # the public address of a code: <public_url>/cek/<code> (provenance.codes reads it here)
 
 
@@ -122,6 +126,38 @@ def check_line(code: str | None, public_url: str | None, print_format: bool) -> 
             "qr": print_format}
 
 
+def _footer_rows(check: dict, fit: Fit | None) -> dict:
+    """Where the poster footer puts its rows when it prints the authenticity line: the agency's block
+    (`who_top`) centred above the stripe, and the line itself (`line_top`) absolutely under the issuer,
+    so the footer and the line's own layer (poster/check.html.j2, layers.py) place it alike."""
+    if fit is None:
+        return check
+    agency_h = fit.size * fit.line_height * len(fit.lines)
+    who_top = round(max(6.0, (FOOT_ROOM - agency_h - 2 * FOOT_LINE - FOOT_GAP) / 2), 2)
+    return {**check, "who_top": who_top, "line_top": round(who_top + agency_h + FOOT_GAP + FOOT_LINE, 2)}
+
+
+@cache
+def check_qr(url: str) -> Markup:
+    """The authenticity QR code as a PNG of its modules (one pixel each, drawn without smoothing):
+    WeasyPrint draws it far faster than the SVG path of `render.qr.qr_svg`, which matters in a layer
+    laid out per design and agency. `data-qr` lets preflight decode it back."""
+    import io
+
+    from PIL import Image
+
+    from .fetch import data_uri
+    from .qr import qr_matrix
+
+    matrix = qr_matrix(url)
+    image = Image.new("1", (len(matrix), len(matrix)), 1)
+    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    src = data_uri(out.getvalue(), "image/png")
+    return Markup('<img class="qr" src="{}" data-qr="{}" alt="Kode QR: {}">').format(src, url, url)
+
+
 def build_context(
     pack: Pack, design: Design, fmt: Format, agency: Agency | None, extra: dict | None = None,
     layer: str = "full",
@@ -135,6 +171,9 @@ def build_context(
                                                      fmt.is_print)
     # the poster footer's agency name beside the QR code (footer.css)
     narrower = {"agency": CHECK_QR_ROOM} if check and check["qr"] and design.kind == "poster" else None
+    fits = fit_boxes(pack, design, fmt.name, texts, narrower)
+    if check:
+        check = _footer_rows(check, fits.get("agency"))
     stats = StatsView(pack)
     logo_dir = "logo/"
     ctx = {
@@ -148,13 +187,14 @@ def build_context(
             "colors": pack.colors,
         },
         "content": pack.content,
-        "fit": fit_boxes(pack, design, fmt.name, texts, narrower),
+        "fit": fits,
         "fmt": fmt,
         "design": design.meta,
         "settings": design.settings(fmt.name),
         "window": design.window(fmt.name),
         "stat": stats,
         "qr": qr_svg,
+        "check_qr": check_qr,
         "mark": _inline_svg(pack.find("brand", logo_dir + "mark.svg")),
         "mark_reverse": _inline_svg(pack.find("brand", logo_dir + "mark-reverse.svg")),
         "fonts_css": Markup(fonts_css(pack)),
