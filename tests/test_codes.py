@@ -371,3 +371,19 @@ def test_netral_register_loads_kit_indexes_once_and_refuses_a_changed_one(kits, 
     refused = CliRunner().invoke(register, [str(changed), "--database", url])
     assert refused.exit_code == 1 and "berubah sejak kit dibuat" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_netral_verify_with_an_index_names_the_registered_original_of_a_copy(kits, tmp_path):
+    from netral_assets.cli.provenance import verify
+
+    out, sleman, _ = kits
+    original = _poster(sleman, "sanksi")
+    copy = tmp_path / "dari-whatsapp.jpg"
+    whatsapp((sleman.folder / original.file).read_bytes()).save(copy)
+    result = CliRunner().invoke(verify, ["--index", str(sleman.folder), str(copy)])
+    assert result.exit_code == 1  # no credentials: never "valid", whatever it resembles
+    assert "TANPA KREDENSIAL" in result.output
+    assert f"Asli terdaftar: {original.file}" in result.output and f"kode {original.code}" in result.output
+    assert "tidak dapat membuktikan" in result.output and "Traceback" not in result.output
+    as_json = json.loads(CliRunner().invoke(verify, ["--index", str(sleman.folder), "--json", str(copy)]).output)
+    assert as_json["registered"][0]["file"] == original.file and as_json["registered"][0]["via"] == "hash"

@@ -105,8 +105,11 @@ def show(folder):
 @click.option("--trust", "trust_files", multiple=True, type=click.Path(exists=True),
               help="Daftar root tepercaya (PEM), atau folder identitas (root.pem-nya). Boleh berulang.")
 @click.option("--json", "as_json", is_flag=True, help="Laporan sebagai JSON (satu objek per baris).")
+@click.option("--index", "index_folders", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder kit atau batch: cari juga berkas asli terdaftar (keaslian/index.json) lewat kode "
+                   "QR di gambar atau kemiripan gambar, mis. untuk tangkapan layar. Boleh berulang.")
 @fail_cleanly
-def verify(files, trust_files, as_json):
+def verify(files, trust_files, as_json, index_folders):
     """Periksa keaslian berkas: penerbit, waktu, program, dan apakah berubah.
 
     \b
@@ -116,19 +119,106 @@ def verify(files, trust_files, as_json):
     manifest.json lewat manifest.json.p7s; SVG dan berkas lain lewat manifest.json
     yang ditandatangani di foldernya. Keluar dengan kode 0 hanya bila semua ASLI.
 
+    Dengan --index, setiap berkas juga dicari di antara berkas asli yang
+    terdaftar: lewat kode keaslian pada kode QR-nya, atau kemiripan gambar
+    (gambar dari WhatsApp, tangkapan layar). Kemiripan menemukan desainnya,
+    tetapi tidak membuktikan isinya tidak diubah: bandingkan dengan aslinya.
+
     Contoh: netral verify --trust root.pem out/kabupaten-sleman/*.png
+            netral verify --index out/kabupaten-sleman tangkapan-layar.jpg
     """
     from ..provenance.verify import load_trust, verify_file
 
     trust = load_trust(list(trust_files))
     reports = [verify_file(f, trust) for f in files]
-    for report in reports:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False) if as_json else report.message())
+    index = _load_indexes(index_folders) if index_folders else None
+    for path, report in zip(files, reports, strict=True):
+        found = _registered(path, index, trust) if index is not None else None
+        if as_json:
+            record = report.as_dict()
+            if found is not None:
+                record["registered"] = [_match_record(m) for m in found]
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        click.echo(report.message())
+        if found is not None:
+            for line in _match_lines(found):
+                click.echo(f"  {line}")
     bad = sum(not r.ok for r in reports)
     if not as_json and len(reports) > 1:
         click.echo(f"{len(reports)} berkas diperiksa, {len(reports) - bad} asli.")
     if bad:
         click.get_current_context().exit(1)
+
+
+def _load_indexes(folders):
+    from ..provenance.codes import StaticIndex
+
+    registrations = []
+    for folder in folders:
+        registrations.extend(StaticIndex.load(folder).registrations)
+    return StaticIndex(registrations)
+
+
+def _registered(path, index, trust) -> list:
+    """The registered originals of a file (`provenance.lookup`: the code its signed claims or its QR
+    code name, else the nearest pictures)."""
+    from pathlib import Path
+
+    from ..provenance.lookup import look_up
+
+    data = Path(path).read_bytes()
+    return look_up(data, Path(path).name, index=index, trust=trust, picture=_picture(data, Path(path).name)).matches
+
+
+def _picture(data: bytes, name: str):
+    """The picture of a file to look up (a PDF's first page), through the photo decoder's guards; None
+    when it has none (a damaged or foreign file: its report already says so)."""
+    from ..files import sniff
+    from ..photo.decode import BROKEN_FILE, flatten, open_photo
+
+    kind = sniff(data)
+    try:
+        if kind == ".pdf":
+            from ..output.thumbnails import first_page
+
+            return first_page(data, (1080, 2160)).convert("RGB")
+        if kind is None:
+            return None
+        image = open_photo(data, name)
+        image.load()
+        return flatten(image).convert("RGB")
+    except (NetralError, *BROKEN_FILE):
+        return None
+    except Exception:  # noqa: BLE001 - a hostile PDF has no picture; its signature report stands
+        return None
+
+
+HOW = {"code": "kode yang diketik", "qr": "kode QR di gambar", "hash": "kemiripan gambar",
+       "credentials": "kode dalam kredensial"}
+
+
+def _match_lines(matches) -> list[str]:
+    if not matches:
+        return ["Tidak cocok dengan berkas asli yang terdaftar di indeks."]
+    lines = []
+    for match in matches:
+        r = match.registration
+        far = f", jarak {match.distance}/64" if match.distance is not None else ""
+        lines.append(f"Asli terdaftar: {r.file} — {r.agency}, {r.design} {r.format}, kode {r.code}, terbit {r.issued} "
+                     f"(lewat {HOW.get(match.via, match.via)}{far})")
+    if any(m.via == "hash" for m in matches):
+        from ..provenance.lookup import HASH_CAVEAT
+
+        lines.append(HASH_CAVEAT)
+    return lines
+
+
+def _match_record(match) -> dict:
+    r = match.registration
+    return {"code": r.code, "file": r.file, "agency": r.agency, "agency_code": r.agency_code, "kind": r.kind,
+            "design": r.design, "format": r.format, "issued": r.issued, "issuer": r.issuer, "via": match.via,
+            "distance": match.distance}
 
 
 @click.command("register")
