@@ -132,8 +132,9 @@ def batch_cost(province: str, runs: int) -> None:
         print(f"   {label:<8} median {wall[label]:6.1f} s wall ({wall[label] / len(agencies):.2f} s per kit), "
               f"{cpu[label]:6.1f} s worker CPU ({cpu[label] / files * 1000:.0f} ms per file)")
     ratio_wall, ratio_cpu = wall["signed"] / wall["unsigned"], cpu["signed"] / cpu["unsigned"]
-    verdict = "ok" if min(ratio_wall, ratio_cpu) <= 1.10 else "NOT MET"
-    print(f"   signed / unsigned: {ratio_wall:.3f}x wall, {ratio_cpu:.3f}x worker CPU (goal <= 1.10: {verdict}); "
+    # Judged on CPU time: on this shared machine the wall time mostly measures the other work.
+    verdict = "ok" if ratio_cpu <= 1.10 else "NOT MET"
+    print(f"   signed / unsigned: {ratio_wall:.3f}x wall, {ratio_cpu:.3f}x worker CPU (goal <= 1.10 on CPU: {verdict}); "
           f"load average before {load_before[0]:.2f} / {load_before[1]:.2f}, after {load_after[0]:.2f} / "
           f"{load_after[1]:.2f} (1 / 5 min)\n")
 
