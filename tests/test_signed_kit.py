@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from netral_assets.cli import cli
-from netral_assets.provenance import init_identity, load_trust, verify_file
+from netral_assets.provenance import StaticIndex, init_identity, load_trust, verify_file
 
 PARTS = "logo,twibbon"
 
@@ -32,6 +32,13 @@ def test_a_signed_kit_verifies_and_a_changed_file_is_caught(tmp_path):
     verified = runner.invoke(cli, ["verify", str(folder / signable[0]), "--trust", str(identity)])
     assert verified.exit_code == 0 and "ASLI" in verified.output
 
+    # the link card carries its short code: registered as signed by the identity, named in its credentials,
+    # and the index is covered by the signed manifest
+    (card,) = StaticIndex.load(folder).registrations
+    assert card.file == "card.png" and card.signed and card.issuer == "Pemerintah Kabupaten Sleman"
+    assert verify_file(folder / "card.png", trust).code == card.code
+    assert {r["path"] for r in manifest["keaslian"]} >= {"keaslian/index.json", f"keaslian/{card.thumbnail_name}"}
+
     png = folder / next(n for n in signable if n.endswith(".png"))
     data = bytearray(png.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -45,6 +52,7 @@ def test_a_signed_kit_verifies_and_a_changed_file_is_caught(tmp_path):
     assert again.exit_code == 0, again.output
     assert not (folder / "manifest.json.p7s").exists()
     assert verify_file(folder / signable[0], trust).status == "none"
+    assert [r.signed for r in StaticIndex.load(folder).registrations] == [False]
 
 
 def test_a_bad_identity_is_refused_before_anything_is_made(tmp_path):
