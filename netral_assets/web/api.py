@@ -23,6 +23,7 @@ from .kits import (
     KitRefused,
     agency_logo_from_upload,
     build_assets,
+    kit_registrations,
     pack_zip,
     parse_kit_request,
     thumbnail,
@@ -52,7 +53,7 @@ def _state(request: Request) -> WebState:
 def body_limit(limits, path: str) -> tuple[int, int]:
     """The largest request body each route accepts, and the file limit to name when refusing it
     (the BodyLimit middleware enforces it; handlers read with the same cap)."""
-    if path == "/api/v1/frame":
+    if path in ("/api/v1/frame", "/api/v1/verify", "/cek"):
         return limits.max_bytes + FORM_OVERHEAD, limits.max_bytes
     if path.startswith("/api/v1/kit"):
         return agency_logo.MAX_BYTES + FORM_OVERHEAD, agency_logo.MAX_BYTES
@@ -460,6 +461,7 @@ async def _kit_request(request: Request):
     except KitRefused as exc:
         raise HTTPException(exc.status, str(exc)) from None
     kit_request.public_url = state.base_url(request)
+    kit_request.signer = state.signer
     return kit_request
 
 
@@ -480,7 +482,9 @@ async def post_kit(request: Request):
 
     def work() -> bytes:
         jobs, assets = build_assets(kit_request, state.pack, state.renderer)
-        return pack_zip(state.pack, kit_request.agency, jobs, assets)
+        data = pack_zip(state.pack, kit_request.agency, jobs, assets, signer=kit_request.signer)
+        state.register(kit_registrations(kit_request, state.pack, jobs, assets))
+        return data
 
     try:
         data = await asyncio.to_thread(work)

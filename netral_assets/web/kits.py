@@ -40,6 +40,7 @@ from ..model.designs import FORMATS, list_designs, load_design
 from ..model.pack import Pack
 from ..output.thumbnails import RASTER_EXTENSIONS
 from ..output.thumbnails import thumbnail as make_thumbnail
+from ..provenance import SIDECAR, asset_claims, sign_bytes, sign_detached, signable
 from ..store import Store, open_store, today
 from ..store.store import Event
 from .frames import KIT, Renderer
@@ -85,6 +86,9 @@ class KitRequest:
     # The agency's own words (assets.message.Content), one per design at most: the leader's message
     # (pesan) and the announcement (pengumuman), made in the chosen poster formats.
     messages: tuple[Content, ...] = field(default=(), repr=False)
+    # The issuing identity (WebState.signer, a loaded provenance Identity): every picture and PDF of the
+    # kit is signed with it and manifest.json gets manifest.json.p7s. None: unsigned. Never printed.
+    signer: object = field(default=None, repr=False)
 
     def options(self) -> kit.KitOptions:
         extra = {"logo": self.logo} if self.logo else {}
@@ -230,7 +234,21 @@ def build_assets(request: KitRequest, pack: Pack, renderer: Renderer, progress=N
             assets.append(renderer.submit(build_message, job, words[job.name], priority=KIT).result())
         else:
             assets.append(renderer.submit(build, job, priority=KIT).result())
+    if request.signer is not None:  # here, on the request's worker thread: pyHanko runs its own event loop
+        assets = [dataclasses.replace(a, data=sign_bytes(a.data, j.ext, request.signer,
+                                                         asset_claims(a, request.agency, pack.name)))
+                  if signable(j.ext) else a for j, a in zip(jobs, assets, strict=True)]
     return jobs, assets
+
+
+def kit_registrations(request: KitRequest, pack: Pack, jobs: list, assets: list[Asset]) -> list:
+    """The short codes' registrations of a kit made here (what write_kit records in keaslian/), for the store."""
+    from ..kit.build import registered, registration
+
+    issuer = request.signer.organisation if request.signer is not None else pack.issuer
+    return [registration(job, asset.data, None, manifest_entry(asset, job).get("sources") or (), issuer=issuer,
+                         signed=request.signer is not None and signable(job.ext))
+            for job, asset in zip(jobs, assets, strict=True) if registered(job)]
 
 
 def build_message(job: kit.Job, content: Content) -> Asset:
@@ -244,7 +262,8 @@ def build_message(job: kit.Job, content: Content) -> Asset:
     return dataclasses.replace(asset, name=job.name, image=None)
 
 
-def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset], messages: tuple[Content, ...] = ()) -> bytes:
+def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset], messages: tuple[Content, ...] = (),
+             signer=None) -> bytes:
     """The kit folder as `netral kit` writes it (files, caption.txt with a caption per post,
     manifest.json), in a ZIP under `<agency-slug>/` (`kit.manifest.zip_kit`: the same files, the same
     bytes); the message posters' captions carry their own words."""
@@ -258,7 +277,10 @@ def pack_zip(pack: Pack, agency: Agency, jobs: list, assets: list[Asset], messag
         if names:
             caption += f"\n=== Untuk {', '.join(names)} ===\n\n{message_caption(pack, agency, content)}"
     files.append(("caption.txt", caption.encode()))
-    files.append(("manifest.json", manifest_bytes(manifest(pack, agency, assets, jobs, entries=entries))))
+    manifest_data = manifest_bytes(manifest(pack, agency, assets, jobs, entries=entries))
+    files.append(("manifest.json", manifest_data))
+    if signer is not None:  # the file list and every sha256 signed as a whole, as `netral kit --identity` does
+        files.append(("manifest.json" + SIDECAR, sign_detached(manifest_data, signer)))
     return zip_kit(agency.slug, files)
 
 
@@ -467,7 +489,9 @@ class KitJobs:
                     plan, assets = build_assets(job.request, self.pack, self.renderer, progress)
                     job.done, job.step, job.file = job.total - 1, "zip", ""
                     self.store.kit_progress(job.id, self._clock(), done=job.done, step="zip", file="")
-                    data = pack_zip(self.pack, job.request.agency, plan, assets, job.request.messages)
+                    data = pack_zip(self.pack, job.request.agency, plan, assets, job.request.messages,
+                                    signer=job.request.signer)
+                    self.store.register(kit_registrations(job.request, self.pack, plan, assets))
                     job.files = [file_entry(a) for a in assets]
                     job.zip_bytes = len(data)
                     now = self._clock()
