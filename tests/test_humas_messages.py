@@ -198,6 +198,15 @@ def test_kit_job_adds_both_messages_in_the_chosen_formats_with_alt_text_and_capt
     assert "Laporkan pelanggaran: https://www.lapor.go.id" in caption
     with Image.open(io.BytesIO(archive.read("kabupaten-sleman/poster-pesan-feed.jpg"))) as poster:
         assert poster.size == (1080, 1350) and not poster.getexif()
+    # each message carries its own short code, printed on it and registered in the store: /cek finds it
+    poster = archive.read("kabupaten-sleman/poster-pesan-feed.jpg")
+    found = client.post("/api/v1/verify", files={"file": ("pesan.jpg", poster, "image/jpeg")}).json()
+    assert found["matches"] and found["matches"][0]["design"] == "pesan" and found["same_file"], found
+    code = found["matches"][0]["code"]
+    announcement = client.post("/api/v1/verify", files={"file": ("p.jpg", archive.read(
+        "kabupaten-sleman/poster-pengumuman-feed.jpg"), "image/jpeg")}).json()
+    assert announcement["matches"][0]["design"] == "pengumuman" and announcement["matches"][0]["code"] != code
+    assert client.get(f"/cek/{code}").status_code == 200
 
 
 def test_kit_job_refuses_a_bad_message_before_building(client):

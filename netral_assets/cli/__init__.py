@@ -14,7 +14,7 @@ from .check import check
 from .frame import frame
 from .info import agencies, designs, stats
 from .kit import kit
-from .provenance import identity, verify
+from .provenance import identity, register, verify
 from .serve import serve
 from .site import site
 
@@ -29,7 +29,7 @@ def cli():
 
 
 for command in (kit, twibbon, logo, poster, sticker, leaflet, frame, batch, check, designs, stats, agencies, serve, site,
-                identity, verify):
+                identity, register, verify):
     cli.add_command(command)
 
 

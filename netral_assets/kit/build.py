@@ -62,7 +62,7 @@ def emblem_data(emblem: Emblem) -> dict:
     return data
 
 
-def _extra(job: Job) -> dict | None:
+def job_extra(job: Job) -> dict | None:
     """The template context a job adds: the kit's extra, and the emblem for the files that show it."""
     extra = poster_context(job.pack, job.options) if job.kind == "poster" else job.options.extra
     if job.code is not None:  # the authenticity line: the code, and the address it is checked at
@@ -81,7 +81,7 @@ def build(job: Job, keep_image: bool = False) -> Asset:
         asset = build_print(job)
     else:
         asset = build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, job.ext, job.name,
-                                    _extra(job), job.set_key))
+                                    job_extra(job), job.set_key))
     if job.options.draft:
         asset = mark_draft(asset, job)
     if not keep_image and asset.image is not None:
@@ -106,7 +106,7 @@ def build_print(job: Job) -> Asset:
     if job.kind not in ("poster", "leaflet"):
         raise NetralError(f"Tidak ada versi cetak untuk {job.kind} ({job.name}).")
     return build_asset(Request(job.pack, job.agency, job.kind, job.design, job.format, ".pdf", job.name,
-                               _extra(job), job.set_key, print_marks=True))
+                               job_extra(job), job.set_key, print_marks=True))
 
 
 def build_kit_assets(pack: Pack, agency: Agency, options: KitOptions | None = None) -> list[Asset]:

@@ -22,7 +22,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from .codes import MAX_DISTANCE, CodeIndex, Registration, hash_distance, normalize_code, perceptual_hash
+from .codes import (
+    MAX_DISTANCE,
+    CodeIndex,
+    Registration,
+    find_originals,
+    hash_distance,
+    normalize_code,
+    perceptual_hash,
+)
 from .verify import LABELS, UNTRUSTED_WHY, Report, verify_bytes
 
 # Perceptual hashes this close (of 64 bits) are taken for the same design: codes.MAX_DISTANCE.
@@ -180,8 +188,9 @@ def look_up(data: bytes | None, name: str = "berkas", *, index: CodeIndex | None
             lookup.notes.append(f"Kode {code} ({'dari kode QR di gambar' if via == BY_QR else 'yang Anda ketik'}) "
                                 "tidak terdaftar.")
     if not lookup.matches and picture is not None:
+        # screenshots too: find_originals also hashes the picture without a status bar or a bottom bar
         lookup.matches = [Match(r, BY_HASH, d) for d, r in
-                          index.nearest(perceptual_hash(picture), limit=limit, max_distance=max_distance)]
+                          find_originals(index, picture, limit=limit, max_distance=max_distance)]
     if data and lookup.matches:
         # the registered file itself (same bytes) before its look-alikes (the same poster in A3 and A4)
         digest = hashlib.sha256(data).hexdigest()

@@ -33,7 +33,7 @@ from ..defaults import (
 )
 from ..errors import NetralError
 from ..kit import plan as kit
-from ..kit.build import build
+from ..kit.build import build, job_extra
 from ..kit.manifest import CAPTION_FILE, captions_file, manifest, manifest_bytes, manifest_entry, zip_kit
 from ..model.agencies import Agency
 from ..model.designs import FORMATS, list_designs, load_design
@@ -118,6 +118,8 @@ class KitRequest:
         for content in self.messages:
             design = load_design(pack, "poster", content.design)
             words = _content_fingerprint(content)
+            # its own short code (every format of this message shares it), registered like the kit's posters
+            code = kit.code_for(self.agency, "poster", design.name, {"words": words}, None)
             for fmt, ext in self.poster_formats:
                 if fmt not in design.formats:
                     continue
@@ -128,10 +130,10 @@ class KitRequest:
                     variants.append((f"{name}{kit.PRINT_SUFFIX}.pdf", True, {"print": True, "screen": f"{name}{ext}"}))
                 for file, marks, entry in variants:
                     spec = {"name": file, "design": design.name, "format": fmt, "agency": self.agency.as_dict(),
-                            "words": words, "logo": (self.logo or {}).get("uri", ""), "print": marks}
+                            "words": words, "logo": (self.logo or {}).get("uri", ""), "print": marks, "code": code}
                     fingerprint = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
                     made.append((kit.Job(file, "poster", design.name, fmt, fingerprint, pack, self.agency, options,
-                                         print_marks=marks, entry=entry), content))
+                                         print_marks=marks, entry=entry, code=code), content))
         return made
 
 
@@ -256,7 +258,7 @@ def build_message(job: kit.Job, content: Content) -> Asset:
     and the agency's words."""
     from ..assets.poster import build_poster
 
-    extra = kit.poster_context(job.pack, job.options)
+    extra = job_extra(job)  # the kit's poster context and the message's authenticity line, as for any poster
     asset = build_poster(job.pack, job.agency, job.design, job.format, job.ext if not job.print_marks else ".pdf",
                          print_marks=job.print_marks, extra=extra or None, content=content)
     return dataclasses.replace(asset, name=job.name, image=None)
