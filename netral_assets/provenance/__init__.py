@@ -1,6 +1,8 @@
 """Provenance: finished bytes + an issuing identity -> signed bytes; any file -> who issued it, and whether
-it changed since (issue 19). A stage above `output` (it signs what the writers made) and below `photo`,
-`assets`, `kit`, `batch`, `web` and `cli`, which call it; it imports only plumbing and `model`.
+it changed since (issue 19); short codes, their registrations and the lookup of a registered original
+(`codes`, `lookup`). A stage above `output` (it signs what the writers made) and below `photo`, `assets`,
+`kit`, `batch`, `web` and `cli`, which call it; it imports plumbing, `model`, `checks` (the QR decoder) and
+`render.context` (the printed authenticity line, one definition).
 
 The public API, one call per written file:
 
