@@ -26,7 +26,7 @@ from netral_assets.web import create_app
 from netral_assets.web.server import background_server
 
 ISSUER = "Pemerintah Kabupaten Sleman"
-SCREENSHOTS = Path("/tmp/h19b")
+SCREENSHOTS = Path(__file__).parent / "results"  # kept for a person to look at (tests/results/, ignored by git)
 
 
 # -- fixtures ----------------------------------------------------------------------------------------
