@@ -291,33 +291,27 @@ async def get_preview(request: Request, kind: str, design: str):
 
 # -- server-side framing (for integrations; the page frames in the browser) ----------------------
 
-FRAME_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["photo", "agency"],
-                    "properties": {
-                        "photo": {"type": "string", "format": "binary",
-                                  "description": "JPEG, PNG, WebP, HEIC, GIF, BMP atau TIFF; paling besar 40 MB, 50 MP."},
-                        "agency": {"type": "string", "description": "Slug instansi, mis. kabupaten-sleman."},
-                        "design": {"type": "string", "description": "Desain twibbon (bawaan: yang pertama)."},
-                        "format": {"type": "string", "enum": ["square", "story"], "default": "square"},
-                        "zoom": {"type": "number", "default": 1, "description": "1 = foto pas menutupi jendela."},
-                        "offset_x": {"type": "number", "default": 0, "description": "Geser, dalam lebar jendela."},
-                        "offset_y": {"type": "number", "default": 0, "description": "Geser, dalam tinggi jendela."},
-                        "rotate": {"type": "number", "default": 0, "description": "Derajat, searah jarum jam."},
-                        "output": {"type": "string", "enum": ["jpg", "png", "webp"], "default": "jpg"},
-                        "name": {"type": "string", "description": "Nama pegawai (desain dengan tempat nama)."},
-                        "unit": {"type": "string", "description": "Unit kerja pegawai."},
-                    },
-                }
-            }
-        },
-    }
-}
+def multipart_body(properties: dict, required: list[str] | None = None) -> dict:
+    """The OpenAPI description of a multipart form route (`openapi_extra`): the handlers read their forms
+    themselves (uploads.parse_form, with the body limit), so FastAPI cannot infer the fields."""
+    schema = {"type": "object", **({"required": required} if required else {}), "properties": properties}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
+
+
+FRAME_BODY = multipart_body({
+    "photo": {"type": "string", "format": "binary",
+              "description": "JPEG, PNG, WebP, HEIC, GIF, BMP atau TIFF; paling besar 40 MB, 50 MP."},
+    "agency": {"type": "string", "description": "Slug instansi, mis. kabupaten-sleman."},
+    "design": {"type": "string", "description": "Desain twibbon (bawaan: yang pertama)."},
+    "format": {"type": "string", "enum": ["square", "story"], "default": "square"},
+    "zoom": {"type": "number", "default": 1, "description": "1 = foto pas menutupi jendela."},
+    "offset_x": {"type": "number", "default": 0, "description": "Geser, dalam lebar jendela."},
+    "offset_y": {"type": "number", "default": 0, "description": "Geser, dalam tinggi jendela."},
+    "rotate": {"type": "number", "default": 0, "description": "Derajat, searah jarum jam."},
+    "output": {"type": "string", "enum": ["jpg", "png", "webp"], "default": "jpg"},
+    "name": {"type": "string", "description": "Nama pegawai (desain dengan tempat nama)."},
+    "unit": {"type": "string", "description": "Unit kerja pegawai."},
+}, required=["photo", "agency"])
 
 
 def _number(form, name: str, default: float) -> float:
@@ -400,32 +394,20 @@ async def post_frame(request: Request):
 
 # -- kits ------------------------------------------------------------------------------------------
 
-KIT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "agency": {"type": "string", "description": "Slug instansi dari registri."},
-                        "name": {"type": "string", "description": "Atau: nama instansi yang diketik sendiri."},
-                        "logo": {"type": "string", "format": "binary",
-                                 "description": "Logo instansi (PNG, JPEG atau SVG), opsional."},
-                        "parts": {"type": "array", "items": {"type": "string"},
-                                  "description": "twibbon, logo, poster, leaflet (bawaan: semua)."},
-                        "designs": {"type": "array", "items": {"type": "string"},
-                                    "description": "jenis/nama, mis. poster/larangan (bawaan: semua)."},
-                        "twibbon_formats": {"type": "array", "items": {"type": "string"},
-                                            "description": "format.ekstensi, mis. square.png, story.png."},
-                        "poster_formats": {"type": "array", "items": {"type": "string"},
-                                           "description": "format.ekstensi, mis. feed.jpg, a4.pdf."},
-                    },
-                }
-            }
-        },
-    }
-}
+KIT_BODY = multipart_body({
+    "agency": {"type": "string", "description": "Slug instansi dari registri."},
+    "name": {"type": "string", "description": "Atau: nama instansi yang diketik sendiri."},
+    "logo": {"type": "string", "format": "binary",
+             "description": "Logo instansi (PNG, JPEG atau SVG), opsional."},
+    "parts": {"type": "array", "items": {"type": "string"},
+              "description": "twibbon, logo, poster, leaflet (bawaan: semua)."},
+    "designs": {"type": "array", "items": {"type": "string"},
+                "description": "jenis/nama, mis. poster/larangan (bawaan: semua)."},
+    "twibbon_formats": {"type": "array", "items": {"type": "string"},
+                        "description": "format.ekstensi, mis. square.png, story.png."},
+    "poster_formats": {"type": "array", "items": {"type": "string"},
+                       "description": "format.ekstensi, mis. feed.jpg, a4.pdf."},
+})
 
 
 async def _kit_request(request: Request):

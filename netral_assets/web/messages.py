@@ -31,7 +31,7 @@ from ..errors import NetralError
 from ..model.agencies import MAX_NAME_LENGTH, custom_agency
 from ..model.designs import load_design
 from ..output.thumbnails import thumbnail
-from .api import FORM_OVERHEAD, _job_json, _kit_request, throttle
+from .api import FORM_OVERHEAD, _job_json, _kit_request, multipart_body, throttle
 from .frames import FRAME, PREVIEW_AGENCY, PREVIEW_BOX, preview_format
 from .kits import KitRefused
 from .limits import Busy, TooLarge
@@ -169,33 +169,20 @@ async def _read_form(request: Request) -> tuple[bytes, Form]:
     return body, parse_form(body, request.headers.get("content-type"))
 
 
-PREVIEW_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["design"],
-                    "properties": {
-                        "design": {"type": "string", "enum": list(FIELDS)},
-                        "agency": {"type": "string", "description": "Slug instansi (kaki poster), opsional."},
-                        "name": {"type": "string", "description": "Atau nama instansi yang diketik sendiri."},
-                        "pesan.photo": {"type": "string", "format": "binary", "description": "Potret pimpinan."},
-                        "pesan.name": {"type": "string"}, "pesan.title": {"type": "string"},
-                        "pesan.quote": {"type": "string"},
-                        "pengumuman.headline": {"type": "string"},
-                        "pengumuman.points": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
-                        "pengumuman.body": {"type": "string"},
-                        "pengumuman.image": {"type": "string", "format": "binary"},
-                        "pengumuman.link": {"type": "string", "description": "Alamat https:// saja."},
-                        "pengumuman.link_label": {"type": "string"},
-                    },
-                }
-            }
-        },
-    }
-}
+PREVIEW_BODY = multipart_body({
+    "design": {"type": "string", "enum": list(FIELDS)},
+    "agency": {"type": "string", "description": "Slug instansi (kaki poster), opsional."},
+    "name": {"type": "string", "description": "Atau nama instansi yang diketik sendiri."},
+    "pesan.photo": {"type": "string", "format": "binary", "description": "Potret pimpinan."},
+    "pesan.name": {"type": "string"}, "pesan.title": {"type": "string"},
+    "pesan.quote": {"type": "string"},
+    "pengumuman.headline": {"type": "string"},
+    "pengumuman.points": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+    "pengumuman.body": {"type": "string"},
+    "pengumuman.image": {"type": "string", "format": "binary"},
+    "pengumuman.link": {"type": "string", "description": "Alamat https:// saja."},
+    "pengumuman.link_label": {"type": "string"},
+}, required=["design"])
 
 
 @router.post("/api/v1/kit/messages/preview", tags=["kit"], openapi_extra=PREVIEW_BODY,

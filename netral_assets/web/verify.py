@@ -30,7 +30,7 @@ from ..model.formatting import format_date_id
 from ..photo.decode import BROKEN_FILE, decode_cost, flatten, open_photo, orientation, why_broken
 from ..provenance.codes import CHECK_PATH, normalize_code
 from ..provenance.lookup import BY_CODE, BY_CREDENTIALS, BY_HASH, BY_QR, Lookup, look_up
-from .api import FORM_OVERHEAD, _busy, cached_image_response, throttle
+from .api import FORM_OVERHEAD, _busy, cached_image_response, multipart_body, throttle
 from .frames import CachedImage
 from .kits import FORMAT_TITLES, PART_TITLES
 from .limits import TooLarge
@@ -55,25 +55,13 @@ KIND_TITLES = {**PART_TITLES, "poster": "Poster", "twibbon": "Bingkai twibbon", 
 VIA_TITLES = {BY_CODE: "kode yang Anda ketik", BY_CREDENTIALS: "tanda tangan digital berkas", BY_QR: "kode QR di gambar",
               BY_HASH: "kemiripan gambar"}
 
-VERIFY_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {"type": "string", "format": "binary",
-                                 "description": "Gambar (JPEG, PNG, WebP, HEIC …), tangkapan layar, atau PDF; "
-                                                "batasnya sama dengan foto. Diproses di memori, tidak disimpan."},
-                        "code": {"type": "string", "description": "Kode keaslian yang tercetak, mis. K7Q2-9XA, "
-                                                                  "atau alamat …/cek/K7Q2-9XA."},
-                    },
-                }
-            }
-        },
-    }
-}
+VERIFY_BODY = multipart_body({
+    "file": {"type": "string", "format": "binary",
+             "description": "Gambar (JPEG, PNG, WebP, HEIC …), tangkapan layar, atau PDF; "
+                            "batasnya sama dengan foto. Diproses di memori, tidak disimpan."},
+    "code": {"type": "string", "description": "Kode keaslian yang tercetak, mis. K7Q2-9XA, "
+                                              "atau alamat …/cek/K7Q2-9XA."},
+})
 
 
 def _state(request: Request) -> WebState:
