@@ -4,10 +4,10 @@ fingerprints."""
 
 import io
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
+from conftest import pdftotext
 from PIL import Image
 
 from netral_assets.batch import BatchOptions, run_batch
@@ -15,7 +15,6 @@ from netral_assets.errors import NetralError
 from netral_assets.kit.build import build
 from netral_assets.kit.plan import KitOptions, plan_kit
 from netral_assets.model.pack import load_pack
-from netral_assets.resources import bundled_dir
 
 NATIONAL_TAGS = ["#ASNPilihNetral", "#NetralitasASN"]
 LOCAL_FIGURES = """
@@ -105,31 +104,27 @@ def test_override_folder_by_slug_and_conflicts_are_refused(brand, registry):
         load_pack(brand).for_agency(registry.find("35.79")).statistics  # noqa: B018
 
 
-def test_a_provinces_figures_appear_only_on_its_agencies_posters_with_their_sources(brand, registry):
+def test_a_provinces_figures_appear_only_on_its_agencies_posters_with_their_sources(brand, registry, tmp_path):
+    # Only a statistics.toml in the province's folder: its figures (a part naming its base with `of`)
+    # take the statistik poster's first tiles, and on paper a chart group of their own, each with its
+    # source line; no design file is copied.
     diy_override(brand)
-    # The statistik design picks its figures by id (design.toml `rows`): the province shows its own
-    # with a design.toml of its own in its folder.
-    design = (bundled_dir("templates") / "poster" / "statistik" / "design.toml").read_text("utf-8")
-    rows = tomllib.loads(design)["settings"]["rows"]
-    local_rows = 'rows = [\n  ["diy-2024-dilaporkan", "diy-2024-terbukti"],\n' + "".join(
-        f'  ["{a}", "{b}"],\n' for a, b in rows[1:]) + "]\n"
-    start = design.index("rows = [")
-    end = design.index("\n]\n", start) + 3
-    write(brand / "provinsi" / "34" / "templates" / "poster" / "statistik" / "design.toml",
-          design[:start] + local_rows + design[end:])
     pack = load_pack(brand)
-    options = KitOptions(only=("poster",), poster_formats=(("feed", ".jpg"),))
+    options = KitOptions(only=("poster",), poster_formats=(("feed", ".jpg"), ("a4", ".pdf")))
 
-    def statistik(code):
-        job = next(j for j in plan_kit(pack, registry.find(code), options) if j.name == "poster-statistik-feed.jpg")
+    def statistik(code, fmt):
+        job = next(j for j in plan_kit(pack, registry.find(code), options) if j.name == f"poster-statistik-{fmt}")
         return build(job)
 
-    local, other = statistik("34.71"), statistik("35.79")
-    ids = {s["id"] for s in local.sources}
-    assert {"diy-2024-dilaporkan", "diy-2024-terbukti"} <= ids
-    assert not local.findings  # every figure printed with its source line, nothing unsourced or clipped
-    assert next(s for s in local.sources if s["id"] == "diy-2024-terbukti")["body"] == "Bawaslu DIY"
-    assert not any(s["id"].startswith("diy-") for s in other.sources)
+    for fmt in ("feed.jpg", "a4.pdf"):
+        local, other = statistik("34.71", fmt), statistik("35.79", fmt)
+        ids = {s["id"] for s in local.sources}
+        assert {"diy-2024-dilaporkan", "diy-2024-terbukti"} <= ids, fmt
+        assert not local.findings, (fmt, local.findings)  # every figure printed with its source, nothing clipped
+        assert next(s for s in local.sources if s["id"] == "diy-2024-terbukti")["body"] == "Bawaslu DIY"
+        assert not any(s["id"].startswith("diy-") for s in other.sources)
+        assert len(local.sources) <= len(other.sources) + 2  # in place of national rows, not piled on top
+    assert "Data daerah" in pdftotext(local.data, tmp_path) and "Data daerah" not in pdftotext(other.data, tmp_path)
 
 
 def fingerprints(out: Path, folder: str) -> dict[str, str]:

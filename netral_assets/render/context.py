@@ -193,6 +193,7 @@ def build_context(
         "settings": design.settings(fmt.name),
         "window": design.window(fmt.name),
         "stat": stats,
+        "local_rows": local_rows(pack),
         "qr": qr_svg,
         "check_qr": check_qr,
         "mark": _inline_svg(pack.find("brand", logo_dir + "mark.svg")),
@@ -206,6 +207,13 @@ def build_context(
         ctx["agency"] = agency
     ctx.update({k: v for k, v in (extra or {}).items() if k not in ("texts", "code")})
     return ctx
+
+
+def local_rows(pack: Pack) -> list[list[str]]:
+    """The figures a province's or agency's override adds, as [base, part] pairs (a part names its base
+    with `of`), in their file's order: designs that show figure pairs put these first (statistik)."""
+    figures = pack.statistics.figures
+    return [[figures[fid].of, fid] for fid in pack.local_figures if figures[fid].of in figures]
 
 
 def stats_sources(ctx: dict) -> list[dict]:
