@@ -39,6 +39,22 @@ def test_qr_decodes_to_the_short_address_printed_under_it(pack, sleman):
     assert codes == [(True, f"{PUBLIC}/k/34.04")]
 
 
+@pytest.mark.skipif(not decoder_available(), reason="zxing-cpp")
+def test_printed_ajakan_has_one_qr_code_the_invitation_and_the_check_as_text(pack, sleman, tmp_path):
+    # Its QR code is the message: the authenticity line beside it prints as text, not a second code.
+    extra = {"public_url": PUBLIC, "code": "K7Q2-9XA"}
+    asset = build_poster(pack, sleman, "ajakan", "a4", ".pdf", extra=extra)
+    import pypdfium2
+
+    page = pypdfium2.PdfDocument(asset.data)[0]
+    image = page.render(scale=200 / 72).to_pil().convert("RGB")
+    assert [text for _, text in decode_qr(image)] == [f"{PUBLIC}/k/34.04"]
+    assert "netral.example.go.id/cek/K7Q2-9XA" in page.get_textpage().get_text_range()
+    larangan = build_poster(pack, sleman, "larangan", "a4", ".pdf", extra=extra)  # other designs keep their QR
+    larangan_page = pypdfium2.PdfDocument(larangan.data)[0].render(scale=200 / 72).to_pil().convert("RGB")
+    assert [text for _, text in decode_qr(larangan_page)] == [f"{PUBLIC}/cek/K7Q2-9XA"]
+
+
 def test_short_address_leads_to_the_agency_page(pack, registry):
     with background_server(create_app(pack, registry, public_url=PUBLIC)) as base, \
             httpx.Client(base_url=base, timeout=30) as c:

@@ -167,8 +167,9 @@ def build_context(
     uses them outside its agency elements fails loudly instead of caching one agency's name."""
     texts = {} if agency is None else {"agency": agency.name, "agency_short": agency.short_name}
     texts.update((extra or {}).get("texts", {}))
+    # a design whose own QR code is its message (ajakan) prints the check as text only: one code to scan
     check = None if agency is None else check_line((extra or {}).get("code"), (extra or {}).get("public_url"),
-                                                     fmt.is_print)
+                                                     fmt.is_print and design.meta.get("check_qr", True))
     # the poster footer's agency name beside the QR code (footer.css)
     narrower = {"agency": CHECK_QR_ROOM} if check and check["qr"] and design.kind == "poster" else None
     fits = fit_boxes(pack, design, fmt.name, texts, narrower)
