@@ -149,7 +149,7 @@ def test_an_unknown_design_is_refused(client):
 
 
 def test_previews_are_rate_limited_per_client(pack, registry):
-    app = create_app(pack, registry, rates={"personal": (0.001, 2)})
+    app = create_app(pack, registry, rates={"messages": (0.001, 2)})
     with background_server(app) as base, httpx.Client(base_url=base, timeout=60) as c:
         data = {"design": "pengumuman", "pengumuman.headline": "Apel siaga"}
         assert c.post(PREVIEW, data=data).status_code == 200

@@ -36,7 +36,8 @@ REASONS = {
     503: "Server sedang sibuk. Coba lagi beberapa detik lagi.",
 }
 # Paths whose errors are JSON even for a browser; the rest get an HTML page.
-JSON_PREFIXES = ("/api/", "/frames/", "/cards/", "/previews/", "/static/", "/fonts/", "/brand/", "/openapi.json")
+JSON_PREFIXES = ("/api/", "/frames/", "/cards/", "/previews/", "/static/", "/fonts/", "/brand/", "/icons/",
+                 "/manifest.webmanifest", "/sw.js", "/openapi.json")
 
 DESCRIPTION = """API aplikasi web **ASN PILIH NETRAL**: cari instansi, ambil bingkai twibbon, bingkai foto di
 server (untuk integrasi; halaman web membingkai di browser), dan buat kit materi kampanye dalam ZIP.

@@ -193,7 +193,7 @@ async def post_message_preview(request: Request):
     """Isian pesan (`pesan.*`) atau pengumuman (`pengumuman.*`) → gambar kecil poster feed, dibuat
     seperti di kit. Foto diproses di memori, tanpa metadata, dan tidak disimpan."""
     state = _state(request)
-    throttle(request, "personal")
+    throttle(request, "messages")
     _, form = await _read_form(request)
     design = (form.get("design") or "").strip()
     content = await read_message(state, form, design)

@@ -42,8 +42,10 @@ RATE_EVENTS = (2.0, 30)
 RATE_LOGIN = (0.2, 5)  # the dashboard's login form: a token is not guessed at 1 try in 5 s
 # /cek and POST /api/v1/verify: a person checks a few pictures; each upload is decoded like a photo.
 RATE_VERIFY = (0.5, 15)
+# The humas page's message previews: one per pause in typing (debounced), each a poster render.
+RATE_MESSAGES = (2.0, 30)
 RATES = {"framing": RATE_FRAMING, "personal": RATE_PERSONAL_FRAMES, "kits": RATE_KITS, "events": RATE_EVENTS,
-         "login": RATE_LOGIN, "verify": RATE_VERIFY}
+         "login": RATE_LOGIN, "verify": RATE_VERIFY, "messages": RATE_MESSAGES}
 
 
 @dataclass
