@@ -149,10 +149,9 @@ def test_the_code_passes_preflight_for_the_longest_name_in_every_poster_format(p
                 if "public_url" not in extra and (fmt not in ("feed", "a3") or design.meta.get("requires")):
                     continue
                 asset = build_poster(pack, longest, design.name, fmt, ext, extra=extra)
-                # what the line adds: nothing (a design's own findings, if any, are its tests' business)
-                plain = build_poster(pack, longest, design.name, fmt, ext, extra={"public_url": URL}).findings
-                assert [str(f) for f in asset.findings] == [str(f) for f in plain], (design.name, fmt, extra)
-                assert not [f for f in asset.findings if "check" in f.element or "footer" in f.element]
+                # every design passes preflight for the longest name with the line (the line, its QR and
+                # everything they could push aside)
+                assert not asset.findings, (design.name, fmt, extra, [str(f) for f in asset.findings])
                 if ext == ".pdf":
                     text = " ".join(pdftotext(asset.data, tmp_path).split())
                     line = f"Cek keaslian: {HOST}/cek/{code}" if "public_url" in extra else f"Kode keaslian: {code}"
