@@ -10,7 +10,7 @@ import click
 from ..errors import NetralError
 from ..kit.plan import KIT_PARTS
 from ..model.formatting import format_fixed, format_number
-from .options import fail_cleanly, identity_option, load_inputs, pack_options
+from .options import draft_option, fail_cleanly, identity_option, load_inputs, pack_options, public_url_option
 
 SHOWN_ERRORS = 20  # errors printed at the end; manifest.json has all of them
 
@@ -92,13 +92,8 @@ class _Report:
 @click.option("--no-proof", is_flag=True, help="Tanpa proof.pdf (lembar periksa).")
 @click.option("--logos", "logos_dir", type=click.Path(exists=True, file_okay=False),
               help="Folder logo instansi: berkas bernama slug atau kode instansi (kabupaten-sleman.svg, 34.04.png).")
-@click.option("--draft", is_flag=True,
-              help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
-                   "jalankan ulang tanpa --draft untuk versi final.")
-@click.option("--public-url", "public_url", metavar="URL",
-              help="Alamat publik aplikasi web (mis. https://netral.instansi.go.id): kode keaslian dicetak sebagai "
-                   "\"Cek keaslian: ALAMAT/cek/KODE\" (dengan kode QR pada poster cetak dan leaflet) dan poster ajakan "
-                   "dibuat. Bawaan: [web] public_url di brand.toml; tanpa keduanya dicetak \"Kode keaslian: KODE\".")
+@draft_option
+@public_url_option
 @identity_option
 @fail_cleanly
 def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, workers, force, no_proof, logos_dir,
@@ -109,12 +104,11 @@ def batch(level, province, brand_dir, agencies_csv, only, make_zip, out_dir, wor
     """
     from ..batch import BatchOptions, run_batch, select_agencies, summarise_errors
     from ..kit.plan import KitOptions, signing_identity
+    from ..web.links import check_public_url
 
     pack, registry, _ = load_inputs(brand_dir, None)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    from .kit import _public_url
-
-    extra = {"public_url": _public_url(public_url)} if public_url else {}
+    extra = {"public_url": check_public_url(public_url)} if public_url else {}
     kit_options = KitOptions(only=parts, identity=identity, logos=logos_dir, draft=draft, extra=extra)
     signing_identity(kit_options)  # a bad key or certificate is refused before any worker starts
     options = BatchOptions(kit_options, workers=workers, zip=make_zip, proof=not no_proof, force=force)

@@ -6,7 +6,15 @@ import click
 
 from ..errors import NetralError
 from ..kit.plan import KIT_PARTS
-from .options import agency_option, fail_cleanly, identity_option, load_inputs, pack_options
+from .options import (
+    agency_option,
+    draft_option,
+    fail_cleanly,
+    identity_option,
+    load_inputs,
+    pack_options,
+    public_url_option,
+)
 
 
 @click.command()
@@ -20,13 +28,8 @@ from .options import agency_option, fail_cleanly, identity_option, load_inputs, 
 @click.option("--logo", "logo", type=click.Path(dir_okay=False),
               help="Logo instansi sendiri (PNG, JPEG atau SVG): di twibbon, lockup dan kaki poster, "
                    "dengan ruang kosong di sekitarnya. Tanpa ini dipakai kolom logo di CSV --agencies, bila ada.")
-@click.option("--draft", is_flag=True,
-              help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
-                   "jalankan ulang tanpa --draft untuk versi final.")
-@click.option("--public-url", "public_url", metavar="URL",
-              help="Alamat publik aplikasi web (mis. https://netral.instansi.go.id): kode keaslian dicetak sebagai "
-                   "\"Cek keaslian: ALAMAT/cek/KODE\" (dengan kode QR pada poster cetak dan leaflet) dan poster ajakan "
-                   "dibuat. Bawaan: [web] public_url di brand.toml; tanpa keduanya dicetak \"Kode keaslian: KODE\".")
+@draft_option
+@public_url_option
 @identity_option
 @fail_cleanly
 def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, public_url, identity):
@@ -35,10 +38,11 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, publi
     from ..batch.options import summarise_errors
     from ..kit.build import write_kit
     from ..kit.plan import KitOptions, emblem_for
+    from ..web.links import check_public_url
 
     pack, _, agency = load_inputs(brand_dir, agencies_csv, agency_query)
     parts = tuple(p.strip() for p in only.split(",") if p.strip())
-    extra = {"public_url": _public_url(public_url)} if public_url else {}
+    extra = {"public_url": check_public_url(public_url)} if public_url else {}
     result = write_kit(pack, agency, out_dir, KitOptions(only=parts, identity=identity, logo=logo, draft=draft,
                                                          extra=extra))
     emblem = emblem_for(agency, KitOptions(logo=logo))
@@ -70,12 +74,3 @@ def kit(agency_query, brand_dir, agencies_csv, out_dir, only, logo, draft, publi
                           "lalu jalankan ulang: berkas yang sudah jadi tidak dibuat ulang.")
     if result.flagged:
         raise NetralError(f"{result.findings} berkas punya temuan preflight (ditandai di manifest.json).")
-
-
-def _public_url(url: str) -> str:
-    """--public-url checked: an http(s) address with a host, without a trailing slash."""
-    url = url.strip().rstrip("/")
-    scheme, _, rest = url.partition("://")
-    if scheme not in ("http", "https") or not rest.split("/", 1)[0] or any(c.isspace() for c in url):
-        raise NetralError(f"--public-url {url!r} bukan alamat web. Tulis lengkap, mis. https://netral.instansi.go.id")
-    return url

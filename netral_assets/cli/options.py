@@ -67,6 +67,18 @@ def load_inputs(brand_dir, agencies_csv, agency_query=None):
     return pack, registry, agency
 
 
+draft_option = click.option(
+    "--draft", is_flag=True,
+    help="Tandai setiap berkas \"DRAF — BELUM DISETUJUI\" (pita diagonal) untuk diedarkan dan disetujui; "
+         "jalankan ulang tanpa --draft untuk versi final.",
+)
+# kit and batch: the address the authenticity line prints (checked like serve's, web.links.check_public_url)
+public_url_option = click.option(
+    "--public-url", "public_url", metavar="URL",
+    help="Alamat publik aplikasi web (mis. https://netral.instansi.go.id): kode keaslian dicetak sebagai "
+         "\"Cek keaslian: ALAMAT/cek/KODE\" (dengan kode QR pada poster cetak dan leaflet) dan poster ajakan "
+         "dibuat. Bawaan: [web] public_url di brand.toml; tanpa keduanya dicetak \"Kode keaslian: KODE\".",
+)
 identity_option = click.option(
     "--identity", "identity", envvar="NETRAL_IDENTITY", type=click.Path(file_okay=False),
     help="Folder identitas penerbit (netral identity init/import; atau NETRAL_IDENTITY): setiap gambar dan "
