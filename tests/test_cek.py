@@ -99,6 +99,18 @@ def verify(client, data: bytes | None = None, name: str = "poster.jpg", code: st
     return client.post("/api/v1/verify", files=files, data={"code": code} if code else None)
 
 
+def with_qr(picture: Image.Image, code: str, at: tuple[int, int]) -> bytes:
+    """`picture` (changed in place) with a QR code of the code's /cek address pasted at `at`, as PNG."""
+    import zxingcpp
+
+    qr = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(
+        f"https://netral.example.go.id/cek/{code}", zxingcpp.BarcodeFormat.QRCode), scale=6)
+    picture.paste(Image.fromarray(qr) if not isinstance(qr, Image.Image) else qr, at)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
 def strip_c2pa(jpeg: bytes) -> bytes:
     """The JPEG without its APP11 (JUMBF, C2PA) segments: what a platform that strips metadata sends on."""
     assert jpeg[:2] == b"\xff\xd8"
@@ -210,15 +222,8 @@ def test_a_whatsapp_recompression_is_matched_to_its_original(client, signed, reg
 
 
 def test_a_qr_code_in_the_picture_finds_the_registration(client, poster, registered):
-    import zxingcpp
-
     picture = Image.open(io.BytesIO(poster.data)).convert("RGB")
-    qr = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(
-        f"https://netral.example.go.id/cek/{registered[1].code}", zxingcpp.BarcodeFormat.QRCode), scale=6)
-    picture.paste(Image.fromarray(qr) if not isinstance(qr, Image.Image) else qr, (40, 40))
-    out = io.BytesIO()
-    picture.save(out, "PNG")
-    body = verify(client, out.getvalue(), "tangkapan.png").json()
+    body = verify(client, with_qr(picture, registered[1].code, (40, 40)), "tangkapan.png").json()
     assert body["code"] == registered[1].code and body["code_via"] == "qr"
     assert body["matches"][0]["via"] == "qr" and body["matches"][0]["design"] == "sanksi"
     assert "kode dapat disalin" in body["note"]  # a code proves which original, not that nothing was edited
@@ -430,19 +435,13 @@ def test_a_sideways_phone_photo_is_turned_upright_before_matching(client, poster
 def test_a_real_code_on_a_different_picture_is_called_out(client, poster, registered):
     """A forger copies the QR code of a genuine poster onto a poster of their own: the code is real, the
     picture is not its original."""
-    import zxingcpp
-
     fake = Image.new("RGB", (1080, 1350), (250, 240, 200))
-    qr = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(
-        f"https://netral.example.go.id/cek/{registered[0].code}", zxingcpp.BarcodeFormat.QRCode), scale=6)
-    fake.paste(Image.fromarray(qr) if not isinstance(qr, Image.Image) else qr, (700, 1000))
-    out = io.BytesIO()
-    fake.save(out, "PNG")
-    body = verify(client, out.getvalue(), "poster-palsu.png").json()
+    forged = with_qr(fake, registered[0].code, (700, 1000))
+    body = verify(client, forged, "poster-palsu.png").json()
     assert body["status"] == "none" and body["code"] == registered[0].code and body["code_via"] == "qr"
     assert body["code_mismatch"] is True and body["matches"][0]["code"] == registered[0].code
     assert "Jangan sebarkan" in body["advice"] and "bukan materi itu" in body["meaning"]
-    page = client.post("/cek", files={"file": ("poster-palsu.png", out.getvalue(), "image/png")})
+    page = client.post("/cek", files={"file": ("poster-palsu.png", forged, "image/png")})
     assert 'class="verdict tone-bad"' in page.text and "berbeda" in page.text
 
 

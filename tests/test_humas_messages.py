@@ -11,7 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from test_web_browser import CHROMIUM, PHONE, browser, page_errors, server  # noqa: F401 - the shared fixtures
+from test_web_browser import (  # noqa: F401 - the shared fixtures
+    CHROMIUM,
+    PHONE,
+    browser,
+    open_humas_with_sleman,
+    page_errors,
+    server,
+)
 
 from netral_assets.model.designs import load_design
 from netral_assets.web import create_app
@@ -238,11 +245,7 @@ pytestmark_browser = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Deb
 @pytestmark_browser
 def test_pesan_form_previews_and_goes_into_the_kit_zip(phone, tmp_path):
     page = phone
-    page.goto("/humas")
-    page.fill("#agency-search", "sleman")
-    page.locator("[role=option]").first.wait_for()
-    page.keyboard.press("Enter")
-    page.locator("#agency-chosen:has-text('Pemerintah Kabupaten Sleman')").wait_for()
+    open_humas_with_sleman(page)
     page.check("input[name=messages][value=pesan]")
     page.locator("#panel-pesan").wait_for()
     page.set_input_files("#pesan-photo", str(PORTRAIT))

@@ -91,6 +91,15 @@ def choose_agency(page, term="sleman"):
     page.locator("#studio[data-frame=ready]").wait_for()
 
 
+def open_humas_with_sleman(page):
+    """The humas page with Pemerintah Kabupaten Sleman chosen from the search."""
+    page.goto("/humas")
+    page.fill("#agency-search", "sleman")
+    page.locator("[role=option]").first.wait_for()
+    page.keyboard.press("Enter")
+    page.locator("#agency-chosen:has-text('Pemerintah Kabupaten Sleman')").wait_for()
+
+
 def set_placement(page, zoom, offset, rotate):
     for selector, value in (("#zoom", zoom), ("#offset-x", offset[0]), ("#offset-y", offset[1]), ("#rotate", rotate)):
         page.fill(selector, str(value))
@@ -351,11 +360,7 @@ def test_keyboard_reaches_every_humas_control(phone):
 
 def test_humas_flow_to_a_downloaded_zip(phone, tmp_path):
     page = phone
-    page.goto("/humas")
-    page.fill("#agency-search", "sleman")
-    page.locator("[role=option]").first.wait_for()
-    page.keyboard.press("Enter")
-    page.locator("#agency-chosen:has-text('Pemerintah Kabupaten Sleman')").wait_for()
+    open_humas_with_sleman(page)
     logo = tmp_path / "logo.png"
     Image.new("RGB", (256, 256), (0, 120, 60)).save(logo)
     page.set_input_files("#logo", str(logo))
